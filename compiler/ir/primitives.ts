@@ -1,0 +1,192 @@
+// The one primitive set of Kiln, at about the level of JAX's lax. Every user-facing op is
+// built from these; every pass, transform and backend switches over this enum exhaustively.
+import type { DType } from './dtype.ts';
+
+export enum Primitive {
+  // unary elementwise
+  Neg = 'neg',
+  Abs = 'abs',
+  Sign = 'sign',
+  Exp = 'exp',
+  Log = 'log',
+  Log1p = 'log1p',
+  Expm1 = 'expm1',
+  Sqrt = 'sqrt',
+  Rsqrt = 'rsqrt',
+  Sin = 'sin',
+  Cos = 'cos',
+  Tanh = 'tanh',
+  Logistic = 'logistic',
+  Floor = 'floor',
+  Ceil = 'ceil',
+  Round = 'round',
+  Not = 'not',
+  // binary elementwise
+  Add = 'add',
+  Sub = 'sub',
+  Mul = 'mul',
+  Div = 'div',
+  Pow = 'pow',
+  Max = 'max',
+  Min = 'min',
+  And = 'and',
+  Or = 'or',
+  Xor = 'xor',
+  ShiftLeft = 'shift_left',
+  ShiftRightLogical = 'shift_right_logical',
+  // comparisons (bool result)
+  Eq = 'eq',
+  Ne = 'ne',
+  Lt = 'lt',
+  Le = 'le',
+  Gt = 'gt',
+  Ge = 'ge',
+  // other elementwise
+  Select = 'select',
+  Convert = 'convert',
+  // creation
+  Constant = 'constant',
+  Iota = 'iota',
+  RandomBits = 'random_bits',
+  // views and data movement
+  BroadcastInDim = 'broadcast_in_dim',
+  Reshape = 'reshape',
+  Transpose = 'transpose',
+  Slice = 'slice',
+  Pad = 'pad',
+  Concatenate = 'concatenate',
+  Rev = 'rev',
+  Gather = 'gather',
+  Scatter = 'scatter',
+  // reductions and scans
+  ReduceSum = 'reduce_sum',
+  ReduceMax = 'reduce_max',
+  ReduceMin = 'reduce_min',
+  ReduceProd = 'reduce_prod',
+  Argmax = 'argmax',
+  Argmin = 'argmin',
+  Cumsum = 'cumsum',
+  // contraction
+  DotGeneral = 'dot_general',
+}
+
+type NoParams = Record<string, never>;
+
+/** Typed parameters of every primitive. A primitive missing here is a type error. */
+export interface PrimitiveParams {
+  [Primitive.Neg]: NoParams;
+  [Primitive.Abs]: NoParams;
+  [Primitive.Sign]: NoParams;
+  [Primitive.Exp]: NoParams;
+  [Primitive.Log]: NoParams;
+  [Primitive.Log1p]: NoParams;
+  [Primitive.Expm1]: NoParams;
+  [Primitive.Sqrt]: NoParams;
+  [Primitive.Rsqrt]: NoParams;
+  [Primitive.Sin]: NoParams;
+  [Primitive.Cos]: NoParams;
+  [Primitive.Tanh]: NoParams;
+  [Primitive.Logistic]: NoParams;
+  [Primitive.Floor]: NoParams;
+  [Primitive.Ceil]: NoParams;
+  [Primitive.Round]: NoParams;
+  [Primitive.Not]: NoParams;
+  [Primitive.Add]: NoParams;
+  [Primitive.Sub]: NoParams;
+  [Primitive.Mul]: NoParams;
+  [Primitive.Div]: NoParams;
+  [Primitive.Pow]: NoParams;
+  [Primitive.Max]: NoParams;
+  [Primitive.Min]: NoParams;
+  [Primitive.And]: NoParams;
+  [Primitive.Or]: NoParams;
+  [Primitive.Xor]: NoParams;
+  [Primitive.ShiftLeft]: NoParams;
+  [Primitive.ShiftRightLogical]: NoParams;
+  [Primitive.Eq]: NoParams;
+  [Primitive.Ne]: NoParams;
+  [Primitive.Lt]: NoParams;
+  [Primitive.Le]: NoParams;
+  [Primitive.Gt]: NoParams;
+  [Primitive.Ge]: NoParams;
+  /** operands: predicate (bool), value where true, value where false; all one shape. */
+  [Primitive.Select]: NoParams;
+  [Primitive.Convert]: { dtype: DType };
+  /** Dense row-major data; a single value is broadcast to the whole shape. */
+  [Primitive.Constant]: { shape: number[]; dtype: DType; data: number[] };
+  /** Values 0..shape[dim]-1 along `dim`, broadcast along the other axes. */
+  [Primitive.Iota]: { shape: number[]; dtype: DType; dim: number };
+  /** Threefry-2x32 bits from a key (i32[2]), counter = flat element index. Result i32. */
+  [Primitive.RandomBits]: { shape: number[] };
+  /** Operand axis i becomes result axis dims[i]; other result axes are broadcast. */
+  [Primitive.BroadcastInDim]: { shape: number[]; dims: number[] };
+  [Primitive.Reshape]: { shape: number[] };
+  /** Result axis i is operand axis perm[i]. */
+  [Primitive.Transpose]: { perm: number[] };
+  [Primitive.Slice]: { start: number[]; limit: number[]; strides: number[] };
+  /** lo/hi may be negative (cropping); interior inserts `interior[i]` values between elements. */
+  [Primitive.Pad]: { lo: number[]; hi: number[]; interior: number[]; value: number };
+  [Primitive.Concatenate]: { axis: number };
+  [Primitive.Rev]: { axes: number[] };
+  /**
+   * operands: x, indices (i32[...B, k]). Result [...B, ...x.shape[k:]]: each index row picks
+   * a slice of the first k axes of x. Indices are clamped into range.
+   */
+  [Primitive.Gather]: NoParams;
+  /** operands: x, indices (i32[...B, k]), updates ([...B, ...x.shape[k:]]). Clamped indices. */
+  [Primitive.Scatter]: { mode: 'add' | 'set' };
+  [Primitive.ReduceSum]: { axes: number[] };
+  [Primitive.ReduceMax]: { axes: number[] };
+  [Primitive.ReduceMin]: { axes: number[] };
+  [Primitive.ReduceProd]: { axes: number[] };
+  /** First index of the maximum along `axis` (NaN counts as maximal). Result i32, axis removed. */
+  [Primitive.Argmax]: { axis: number };
+  [Primitive.Argmin]: { axis: number };
+  [Primitive.Cumsum]: { axis: number; reverse: boolean };
+  /**
+   * Result axes: batch axes, then lhs free axes, then rhs free axes (as in XLA's DotGeneral).
+   */
+  [Primitive.DotGeneral]: {
+    lhsContract: number[];
+    rhsContract: number[];
+    lhsBatch: number[];
+    rhsBatch: number[];
+  };
+}
+
+export type Params<P extends Primitive = Primitive> = PrimitiveParams[P];
+
+// Groups, as tinygrad keeps them: passes and backends reason about whole groups.
+export const UNARY_OPS = [
+  Primitive.Neg, Primitive.Abs, Primitive.Sign, Primitive.Exp, Primitive.Log, Primitive.Log1p,
+  Primitive.Expm1, Primitive.Sqrt, Primitive.Rsqrt, Primitive.Sin, Primitive.Cos, Primitive.Tanh,
+  Primitive.Logistic, Primitive.Floor, Primitive.Ceil, Primitive.Round, Primitive.Not,
+] as const;
+export const BINARY_OPS = [
+  Primitive.Add, Primitive.Sub, Primitive.Mul, Primitive.Div, Primitive.Pow, Primitive.Max,
+  Primitive.Min, Primitive.And, Primitive.Or, Primitive.Xor, Primitive.ShiftLeft,
+  Primitive.ShiftRightLogical,
+] as const;
+export const COMPARE_OPS = [
+  Primitive.Eq, Primitive.Ne, Primitive.Lt, Primitive.Le, Primitive.Gt, Primitive.Ge,
+] as const;
+export const REDUCE_OPS = [
+  Primitive.ReduceSum, Primitive.ReduceMax, Primitive.ReduceMin, Primitive.ReduceProd,
+] as const;
+export const VIEW_OPS = [
+  Primitive.BroadcastInDim, Primitive.Reshape, Primitive.Transpose, Primitive.Slice, Primitive.Rev,
+] as const;
+
+export type UnaryOp = (typeof UNARY_OPS)[number];
+export type BinaryOp = (typeof BINARY_OPS)[number];
+export type CompareOp = (typeof COMPARE_OPS)[number];
+export type ReduceOp = (typeof REDUCE_OPS)[number];
+
+const PRIMS = new Set<string>(Object.values(Primitive));
+export function isPrimitive(s: string): s is Primitive {
+  return PRIMS.has(s);
+}
+export const isUnary = (p: Primitive): p is UnaryOp => (UNARY_OPS as readonly Primitive[]).includes(p);
+export const isBinary = (p: Primitive): p is BinaryOp => (BINARY_OPS as readonly Primitive[]).includes(p);
+export const isCompare = (p: Primitive): p is CompareOp => (COMPARE_OPS as readonly Primitive[]).includes(p);
+export const isReduce = (p: Primitive): p is ReduceOp => (REDUCE_OPS as readonly Primitive[]).includes(p);
