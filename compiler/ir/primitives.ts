@@ -66,6 +66,7 @@ export enum Primitive {
   Argmax = 'argmax',
   Argmin = 'argmin',
   Cumsum = 'cumsum',
+  Sort = 'sort',
   // contraction
   DotGeneral = 'dot_general',
 }
@@ -143,6 +144,11 @@ export interface PrimitiveParams {
   [Primitive.Argmax]: { axis: number };
   [Primitive.Argmin]: { axis: number };
   [Primitive.Cumsum]: { axis: number; reverse: boolean };
+  /**
+   * Sorts all operands (one shape) along `axis`, ascending, lexicographically by the first
+   * `numKeys` operands; stable; NaN sorts last. Returns every operand permuted the same way.
+   */
+  [Primitive.Sort]: { axis: number; numKeys: number };
   /**
    * Result axes: batch axes, then lhs free axes, then rhs free axes (as in XLA's DotGeneral).
    */

@@ -274,6 +274,14 @@ function rule(op: Primitive, p: never, ins: readonly AVal[]): AVal[] {
       if (x!.dtype === 'bool') fail(op, `not defined on bool`);
       return [aval(x!.shape, x!.dtype)];
     }
+    case Primitive.Sort: {
+      const q = p as PrimitiveParams[Primitive.Sort];
+      if (ins.length === 0) fail(op, `needs at least one operand`);
+      sameShapes(op, ins);
+      checkAxes(op, [q.axis], x!.shape.length);
+      if (!(q.numKeys >= 1 && q.numKeys <= ins.length)) fail(op, `numKeys ${q.numKeys} must be in 1..${ins.length}`);
+      return ins.map((a) => aval(a.shape, a.dtype));
+    }
     case Primitive.DotGeneral: {
       arity(op, ins, 2);
       const q = p as PrimitiveParams[Primitive.DotGeneral];

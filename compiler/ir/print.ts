@@ -1,0 +1,130 @@
+// The IR text format, printing side. The output is deterministic and is exactly what the parser
+// (parse.ts) reads back: print(parse(print(f))) === print(f). Format:
+//
+//   func @softmax(%0: f32[2,3]) -> (f32[2,3]) {
+//     %1 = reduce_max %0 {axes=[1]} : f32[2]  loc("model.ts":4:11)
+//     %2 = broadcast_in_dim %1 {shape=[2,3], dims=[0]} : f32[2,3]
+//     return %2
+//   }
+//
+// The printer does not verify: it prints invalid IR too (for error messages and debugging),
+// in a form the parser then rejects (an undefined value prints as `%?<id>`).
+import type { AVal, Eqn, Func, SourceLoc, Var } from './ir.ts';
+import { paramSchema } from './param-schema.ts';
+import type { Primitive } from './primitives.ts';
+
+/** A type: `f32[2,3]`, scalars `f32[]`. */
+export function printType(a: AVal): string {
+  return `${a.dtype}[${a.shape.map(printNumber).join(',')}]`;
+}
+
+/**
+ * A number as the parser reads it back bit-exactly. `String(x)` gives the shortest decimal that
+ * round-trips a double, but loses the sign of -0 and spells the non-finite ones as JS words.
+ */
+export function printNumber(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (Object.is(x, -0)) return '-0';
+  return String(x);
+}
+
+// Words the lexer reads as keywords; a string equal to one of them must be quoted.
+const KEYWORDS = new Set(['func', 'return', 'loc', 'true', 'false', 'nan', 'inf']);
+const BARE_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const BARE_FUNC_NAME = /^[A-Za-z_$][A-Za-z0-9_$.]*$/;
+
+/** A double-quoted string literal; the parser undoes exactly these escapes. */
+export function quoteString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += `\\u{${c.toString(16)}}`;
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/** `@name`, quoted (`@"my func"`) when the name is not a plain identifier. */
+export function printFuncName(name: string): string {
+  return '@' + (BARE_FUNC_NAME.test(name) ? name : quoteString(name));
+}
+
+/**
+ * One param value. Strings print bare (dtypes, enum members) unless they could be misread.
+ * Sub-function params of control-flow primitives (regions, `@name` references) will add cases.
+ */
+export function printParamValue(v: unknown): string {
+  if (typeof v === 'number') return printNumber(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'string') return BARE_IDENT.test(v) && !KEYWORDS.has(v) ? v : quoteString(v);
+  if (Array.isArray(v)) return `[${v.map(printParamValue).join(',')}]`;
+  // Only reachable for params that break the schema; keep it visibly unparseable.
+  return `<${v === undefined ? 'undefined' : typeof v}>`;
+}
+
+/** ` {a=1, b=[2,3]}` in schema (= interface) key order, or '' when there are no params. */
+export function printParams(prim: Primitive, params: object): string {
+  const rec = params as Record<string, unknown>;
+  // Schema keys first, in their order; keys the schema lacks (invalid IR) after them, so the
+  // printed text shows everything the object holds.
+  const names = Object.keys(paramSchema(prim));
+  for (const k of Object.keys(rec)) if (!names.includes(k)) names.push(k);
+  if (names.length === 0) return '';
+  return ` {${names.map((k) => `${k}=${printParamValue(rec[k])}`).join(', ')}}`;
+}
+
+export function printLoc(l: SourceLoc): string {
+  return `loc(${quoteString(l.file)}:${printNumber(l.line)}:${printNumber(l.col)})`;
+}
+
+/** Gives values their printed names, %0, %1, ... in definition order (inputs first). */
+class Namer {
+  private readonly names = new Map<Var, string>();
+  private next = 0;
+  define(v: Var): string {
+    // A value defined twice (invalid IR) takes a fresh name; later uses see the newer one.
+    const n = `%${this.next++}`;
+    this.names.set(v, n);
+    return n;
+  }
+  use(v: Var): string {
+    return this.names.get(v) ?? `%?${v.id}`;
+  }
+}
+
+function printEqn(e: Eqn, names: Namer): string {
+  // Operands are named before outputs are defined, so `%1 = neg %1` shows a self-use as undefined.
+  const ins = e.inputs.map((v) => names.use(v)).join(', ');
+  const outs = e.outputs.map((v) => names.define(v)).join(', ');
+  const types = e.outputs.map((v) => printType(v.aval)).join(', ');
+  let line = `  ${outs} = ${e.primitive}`;
+  if (ins) line += ` ${ins}`;
+  line += printParams(e.primitive, e.params);
+  line += ` : ${types}`;
+  if (e.loc) line += `  ${printLoc(e.loc)}`;
+  return line;
+}
+
+/** The text of one func, ending in a newline. */
+export function printFunc(fn: Func): string {
+  const names = new Namer();
+  const args = fn.inputs.map((v) => `${names.define(v)}: ${printType(v.aval)}`).join(', ');
+  const results = fn.outputs.map((v) => printType(v.aval)).join(', ');
+  const lines = [`func ${printFuncName(fn.name)}(${args}) -> (${results}) {`];
+  for (const e of fn.eqns) lines.push(printEqn(e, names));
+  const ret = fn.outputs.map((v) => names.use(v)).join(', ');
+  lines.push(ret ? `  return ${ret}` : '  return');
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
+
+/** Several funcs, separated by a blank line. */
+export function printModule(fns: readonly Func[]): string {
+  return fns.map(printFunc).join('\n');
+}

@@ -1,0 +1,152 @@
+// Elementwise ops with NumPy broadcasting and dtype promotion.
+import { isFloat, promoteTypes, type DType } from '../compiler/ir/dtype.ts';
+import { Primitive, type BinaryOp, type CompareOp, type UnaryOp } from '../compiler/ir/primitives.ts';
+import { bind1, isWeak, shapeError, toTensor, type TensorLike } from './lift.ts';
+import { broadcastTo } from './shape-ops.ts';
+import type { Tensor } from './tensor.ts';
+
+/** The broadcast shape of several shapes (NumPy rules), or a ShapeError naming `op`. */
+export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    let d = 1;
+    for (const s of shapes) {
+      const e = s[s.length - rank + i] ?? 1;
+      if (e === 1) continue;
+      if (d !== 1 && d !== e) {
+        throw shapeError(op, `shapes ${shapes.map((s) => `[${s.join(', ')}]`).join(' and ')} do not broadcast (axis ${i} of the result: ${d} vs ${e})`);
+      }
+      d = e;
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+export function astype(x: TensorLike, dtype: DType): Tensor {
+  const t = toTensor(x, typeof x === 'number' ? dtype : undefined);
+  return t.dtype === dtype ? t : bind1(Primitive.Convert, { dtype }, t);
+}
+
+/** The common dtype of operands; JS numbers are weak and adopt the tensors' dtype. */
+export function resultDType(xs: readonly TensorLike[]): DType {
+  let d: DType | undefined;
+  for (const x of xs) if (!isWeak(x)) d = d === undefined ? toTensor(x).dtype : promoteTypes(d, toTensor(x).dtype);
+  for (const x of xs) {
+    if (!isWeak(x)) continue;
+    const w: DType = typeof x === 'boolean' ? 'bool' : Number.isInteger(x) ? 'i32' : 'f32';
+    if (d === undefined) d = w;
+    // A weak value only raises the kind (bool < int < float), never the width.
+    else if (w === 'f32' && !isFloat(d)) d = 'f32';
+    else if (w === 'i32' && d === 'bool') d = 'i32';
+  }
+  return d ?? 'f32';
+}
+
+/** Operands converted to one dtype and broadcast to one shape. */
+export function coerce(op: string, xs: readonly TensorLike[], dtype?: DType): Tensor[] {
+  const d = dtype ?? resultDType(xs);
+  const ts = xs.map((x) => astype(toTensor(x, d), d));
+  const shape = broadcastShapes(op, ...ts.map((t) => t.shape));
+  return ts.map((t) => broadcastTo(t, shape));
+}
+
+export function unary(prim: UnaryOp, x: TensorLike, needsFloat = false): Tensor {
+  let t = toTensor(x);
+  if (needsFloat && !isFloat(t.dtype)) t = astype(t, 'f32');
+  return bind1(prim, {}, t);
+}
+
+export function binary(prim: BinaryOp, a: TensorLike, b: TensorLike, dtype?: DType): Tensor {
+  const [x, y] = coerce(prim, [a, b], dtype);
+  return bind1(prim, {}, x!, y!);
+}
+
+export function compare(prim: CompareOp, a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = coerce(prim, [a, b]);
+  return bind1(prim, {}, x!, y!);
+}
+
+const floatUnary = (p: UnaryOp) => (x: TensorLike) => unary(p, x, true);
+
+export const neg = (x: TensorLike) => unary(Primitive.Neg, x);
+export const abs = (x: TensorLike) => unary(Primitive.Abs, x);
+export const sign = (x: TensorLike) => unary(Primitive.Sign, x);
+export const exp = floatUnary(Primitive.Exp);
+export const log = floatUnary(Primitive.Log);
+export const log1p = floatUnary(Primitive.Log1p);
+export const expm1 = floatUnary(Primitive.Expm1);
+export const sqrt = floatUnary(Primitive.Sqrt);
+export const rsqrt = floatUnary(Primitive.Rsqrt);
+export const sin = floatUnary(Primitive.Sin);
+export const cos = floatUnary(Primitive.Cos);
+export const tanh = floatUnary(Primitive.Tanh);
+export const sigmoid = floatUnary(Primitive.Logistic);
+
+/** Rounding ops are the identity on integers, as in NumPy. */
+const rounding = (p: UnaryOp) => (x: TensorLike) => {
+  const t = toTensor(x);
+  return isFloat(t.dtype) ? bind1(p, {}, t) : t;
+};
+export const floor = rounding(Primitive.Floor);
+export const ceil = rounding(Primitive.Ceil);
+export const round = rounding(Primitive.Round);
+
+export const relu = (x: TensorLike) => maximum(x, 0);
+
+export const add = (a: TensorLike, b: TensorLike) => binary(Primitive.Add, a, b);
+export const sub = (a: TensorLike, b: TensorLike) => binary(Primitive.Sub, a, b);
+export const mul = (a: TensorLike, b: TensorLike) => binary(Primitive.Mul, a, b);
+/** True division: integer operands give f32. */
+export const div = (a: TensorLike, b: TensorLike) => {
+  const d = resultDType([a, b]);
+  return binary(Primitive.Div, a, b, isFloat(d) ? d : 'f32');
+};
+export const pow = (a: TensorLike, b: TensorLike) => binary(Primitive.Pow, a, b);
+export const maximum = (a: TensorLike, b: TensorLike) => binary(Primitive.Max, a, b);
+export const minimum = (a: TensorLike, b: TensorLike) => binary(Primitive.Min, a, b);
+
+export const equal = (a: TensorLike, b: TensorLike) => compare(Primitive.Eq, a, b);
+export const notEqual = (a: TensorLike, b: TensorLike) => compare(Primitive.Ne, a, b);
+export const less = (a: TensorLike, b: TensorLike) => compare(Primitive.Lt, a, b);
+export const lessEqual = (a: TensorLike, b: TensorLike) => compare(Primitive.Le, a, b);
+export const greater = (a: TensorLike, b: TensorLike) => compare(Primitive.Gt, a, b);
+export const greaterEqual = (a: TensorLike, b: TensorLike) => compare(Primitive.Ge, a, b);
+
+export const logicalAnd = (a: TensorLike, b: TensorLike) => binary(Primitive.And, a, b, 'bool');
+export const logicalOr = (a: TensorLike, b: TensorLike) => binary(Primitive.Or, a, b, 'bool');
+export const logicalNot = (x: TensorLike) => bind1(Primitive.Not, {}, astype(x, 'bool'));
+
+/** Elementwise choice: `a` where `cond` is true, else `b`, all broadcast together. */
+export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const d = resultDType([a, b]);
+  const ts = [astype(cond, 'bool'), astype(toTensor(a, d), d), astype(toTensor(b, d), d)];
+  const shape = broadcastShapes('where', ...ts.map((t) => t.shape));
+  const [pc, pa, pb] = ts.map((t) => broadcastTo(t, shape));
+  return bind1(Primitive.Select, {}, pc!, pa!, pb!);
+}
+
+/** True where x is neither infinite nor NaN (x - x is 0 exactly there). */
+export function isFinite(x: TensorLike): Tensor {
+  const t = toTensor(x);
+  return isFloat(t.dtype) ? equal(sub(t, t), 0) : fullBool(t, true);
+}
+
+/** True where x is NaN. */
+export function isNaN(x: TensorLike): Tensor {
+  const t = toTensor(x);
+  return isFloat(t.dtype) ? notEqual(t, t) : fullBool(t, false);
+}
+
+function fullBool(t: Tensor, v: boolean): Tensor {
+  return broadcastTo(toTensor(v, 'bool'), t.shape);
+}
+
+/** Limits values to [lo, hi]; either bound may be omitted. */
+export function clip(x: TensorLike, lo?: TensorLike, hi?: TensorLike): Tensor {
+  let t = toTensor(x);
+  if (lo !== undefined) t = maximum(t, lo);
+  if (hi !== undefined) t = minimum(t, hi);
+  return t;
+}

@@ -1,0 +1,91 @@
+// NumPy-style printing of arrays: aligned columns, `1.` for integral floats, summarised with
+// `...` past 1000 elements (NumPy's threshold), three items at each edge.
+import { isFloat, type DType, type HostArray } from '../compiler/ir/dtype.ts';
+
+const THRESHOLD = 1000;
+const EDGE = 3;
+
+function formatFloats(xs: number[], f32: boolean): string[] {
+  const finite = xs.filter(Number.isFinite);
+  const maxAbs = finite.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+  const minAbs = finite.filter((x) => x !== 0).reduce((m, x) => Math.min(m, Math.abs(x)), Infinity);
+  const scientific = maxAbs >= 1e16 || (minAbs < 1e-4 && minAbs !== Infinity) || (maxAbs / minAbs > 1e3 && minAbs < 1e-3);
+  const special = (x: number) => (Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf');
+  if (scientific) {
+    return xs.map((x) => {
+      if (!Number.isFinite(x)) return special(x);
+      const [m, e] = x.toExponential(8).split('e') as [string, string];
+      const mant = m.replace(/0+$/, '').replace(/\.$/, '.');
+      const exp = Number(e);
+      return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+    });
+  }
+  // Fraction digits: the fewest (at most 8, NumPy's precision) that give the value back.
+  const fround = f32 ? Math.fround : (x: number) => x;
+  const digits = xs.map((x) => {
+    if (!Number.isFinite(x)) return 0;
+    for (let d = 0; d < 8; d++) if (fround(Number(x.toFixed(d))) === x) return d;
+    return 8;
+  });
+  const prec = Math.max(0, ...digits);
+  return xs.map((x, i) => {
+    if (!Number.isFinite(x)) return special(x);
+    if (prec === 0) return `${Object.is(x, -0) ? '-0' : x.toFixed(0)}.`;
+    // NumPy pads fractional digits with spaces, not zeros, to align the dots.
+    const s = x.toFixed(digits[i]!);
+    const withDot = s.includes('.') ? s : `${s}.`;
+    const frac = withDot.length - withDot.indexOf('.') - 1;
+    return withDot + ' '.repeat(prec - frac);
+  });
+}
+
+function formatScalars(data: HostArray, dtype: DType): string[] {
+  const xs = Array.from(data, Number);
+  if (dtype === 'bool') return xs.map((x) => (x ? 'True' : 'False'));
+  if (isFloat(dtype)) return formatFloats(xs, dtype !== 'f64');
+  return xs.map(String);
+}
+
+/** Formats a row-major array with the given shape as NumPy's `str()` does. */
+export function formatArray(data: HostArray, shape: readonly number[], dtype: DType): string {
+  const summarise = data.length > THRESHOLD;
+  // Which flat indices are printed: with summarising, only EDGE items at each end of each axis.
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const shown: number[] = [];
+  const walk = (axis: number, offset: number) => {
+    if (axis === shape.length) {
+      shown.push(offset);
+      return;
+    }
+    const n = shape[axis]!;
+    for (const i of axisItems(n)) walk(axis + 1, offset + i * strides[axis]!);
+  };
+  const axisItems = (n: number): number[] =>
+    summarise && n > 2 * EDGE ? [...range(0, EDGE), ...range(n - EDGE, n)] : range(0, n);
+  walk(0, 0);
+  const picked = new (data.constructor as new (n: number) => HostArray)(shown.length);
+  shown.forEach((j, i) => (picked[i] = data[j]!));
+  const strs = formatScalars(picked, dtype);
+  const width = Math.max(0, ...strs.map((s) => s.length));
+  let k = 0;
+  const render = (axis: number, indent: string): string => {
+    if (axis === shape.length) return strs[k++]!.padStart(width);
+    const n = shape[axis]!;
+    const parts: string[] = [];
+    axisItems(n).forEach((_, j) => {
+      parts.push(render(axis + 1, indent + ' '));
+      if (summarise && n > 2 * EDGE && j === EDGE - 1) parts.push('...');
+    });
+    if (axis === shape.length - 1) return `[${parts.join(' ')}]`;
+    const blank = '\n'.repeat(shape.length - axis - 1);
+    return `[${parts.join(`${blank}${indent} `)}]`;
+  };
+  if (shape.length === 0) return strs[0]!.trim();
+  return render(0, '');
+}
+
+function range(a: number, b: number): number[] {
+  const r: number[] = [];
+  for (let i = a; i < b; i++) r.push(i);
+  return r;
+}

@@ -1,0 +1,95 @@
+// Reductions with NumPy's { axis, keepdims } and cumulative sums.
+import { isFloat } from '../compiler/ir/dtype.ts';
+import { Primitive, type ReduceOp } from '../compiler/ir/primitives.ts';
+import { add, astype, div, exp, isFinite, log, mul, sqrt, sub, where } from './elementwise.ts';
+import { bind1, toTensor, type TensorLike } from './lift.ts';
+import { normAxes, normAxis, reshape, broadcastTo } from './shape-ops.ts';
+import type { Tensor } from './tensor.ts';
+
+export interface ReduceOpts {
+  /** Axis or axes to reduce; all axes when omitted. Negative axes count from the end. */
+  axis?: number | readonly number[];
+  /** Keep reduced axes as size 1, so the result broadcasts against the input. */
+  keepdims?: boolean;
+}
+
+function keep(t: Tensor, inShape: readonly number[], axes: readonly number[], keepdims: boolean | undefined): Tensor {
+  return keepdims ? reshape(t, inShape.map((d, i) => (axes.includes(i) ? 1 : d))) : t;
+}
+
+function reduce(prim: ReduceOp, name: string, x: TensorLike, opts: ReduceOpts = {}): Tensor {
+  let t = toTensor(x);
+  const axes = normAxes(name, opts.axis, t.ndim);
+  // NumPy sums booleans as integers.
+  if (t.dtype === 'bool' && (prim === Primitive.ReduceSum || prim === Primitive.ReduceProd)) t = astype(t, 'i32');
+  const r = axes.length === 0 ? t : bind1(prim, { axes }, t);
+  return keep(r, t.shape, axes, opts.keepdims);
+}
+
+export const sum = (x: TensorLike, opts?: ReduceOpts) => reduce(Primitive.ReduceSum, 'sum', x, opts);
+export const max = (x: TensorLike, opts?: ReduceOpts) => reduce(Primitive.ReduceMax, 'max', x, opts);
+export const min = (x: TensorLike, opts?: ReduceOpts) => reduce(Primitive.ReduceMin, 'min', x, opts);
+export const prod = (x: TensorLike, opts?: ReduceOpts) => reduce(Primitive.ReduceProd, 'prod', x, opts);
+
+function countOf(t: Tensor, axes: readonly number[]): number {
+  return axes.reduce((n, a) => n * t.shape[a]!, 1);
+}
+
+/** Arithmetic mean; integers average as f32. */
+export function mean(x: TensorLike, opts: ReduceOpts = {}): Tensor {
+  let t = toTensor(x);
+  if (!isFloat(t.dtype)) t = astype(t, 'f32');
+  const axes = normAxes('mean', opts.axis, t.ndim);
+  return div(sum(t, opts), countOf(t, axes));
+}
+
+/** Variance with `ddof` delta degrees of freedom (0 by default, as NumPy). */
+export function variance(x: TensorLike, opts: ReduceOpts & { ddof?: number } = {}): Tensor {
+  let t = toTensor(x);
+  if (!isFloat(t.dtype)) t = astype(t, 'f32');
+  const axes = normAxes('var', opts.axis, t.ndim);
+  const centred = sub(t, mean(t, { axis: axes, keepdims: true }));
+  return div(sum(mul(centred, centred), { axis: axes, keepdims: opts.keepdims }), countOf(t, axes) - (opts.ddof ?? 0));
+}
+
+export function std(x: TensorLike, opts: ReduceOpts & { ddof?: number } = {}): Tensor {
+  return sqrt(variance(x, opts));
+}
+
+/** log(sum(exp(x))) computed stably by shifting with the maximum. */
+export function logsumexp(x: TensorLike, opts: ReduceOpts = {}): Tensor {
+  let t = toTensor(x);
+  if (!isFloat(t.dtype)) t = astype(t, 'f32');
+  const axes = normAxes('logsumexp', opts.axis, t.ndim);
+  const m = max(t, { axis: axes, keepdims: true });
+  // An all -inf (or inf) slice would give nan through inf - inf; shift by 0 there instead.
+  const shift = where(isFinite(m), m, 0);
+  const s = log(sum(exp(sub(t, broadcastTo(shift, t.shape))), { axis: axes, keepdims: true }));
+  return keep(reshape(add(s, shift), t.shape.filter((_, i) => !axes.includes(i))), t.shape, axes, opts.keepdims);
+}
+
+function argReduce(prim: Primitive.Argmax | Primitive.Argmin, name: string, x: TensorLike, opts: { axis?: number; keepdims?: boolean }): Tensor {
+  let t = toTensor(x);
+  let axis: number;
+  if (opts.axis === undefined) {
+    t = reshape(t, [-1]);
+    axis = 0;
+  } else axis = normAxis(name, opts.axis, t.ndim);
+  const r = bind1(prim, { axis }, t);
+  return opts.keepdims ? keep(r, t.shape, [axis], true) : r;
+}
+
+/** Index of the first maximum (over the flattened array when `axis` is omitted). */
+export const argmax = (x: TensorLike, opts: { axis?: number; keepdims?: boolean } = {}) => argReduce(Primitive.Argmax, 'argmax', x, opts);
+export const argmin = (x: TensorLike, opts: { axis?: number; keepdims?: boolean } = {}) => argReduce(Primitive.Argmin, 'argmin', x, opts);
+
+/** Inclusive cumulative sum along `axis` (over the flattened array when omitted). */
+export function cumsum(x: TensorLike, axis?: number, opts: { reverse?: boolean } = {}): Tensor {
+  let t = toTensor(x);
+  if (t.dtype === 'bool') t = astype(t, 'i32');
+  if (axis === undefined) {
+    t = reshape(t, [-1]);
+    axis = 0;
+  }
+  return bind1(Primitive.Cumsum, { axis: normAxis('cumsum', axis, t.ndim), reverse: opts.reverse ?? false }, t);
+}

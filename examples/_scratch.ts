@@ -1,0 +1,15 @@
+import * as k from 'kiln';
+const x = k.arange(12).reshape([3, 4]);
+console.log(x.toString());
+console.log(x.sum({ axis: 0 }).toString(), x.mean().item());
+const y = k.array([[1, 2], [3, 4]]);
+console.log(y.matmul(y).toString());
+console.log(k.exp(y).toString());
+console.log(x.slice(1, [null, null, -1]).toString());
+console.log(x.at(0, [1, 3]).set(100).toString());
+const ir = k.makeIR((a: k.Tensor, b: k.Tensor) => a.matmul(b).relu().sum({ axis: 1 }))(k.shapeDtype([2, 3]), k.shapeDtype([3, 4]));
+console.log(ir.toString());
+const key = k.random.key(0);
+console.log(k.random.uniform(key, [5]).toString());
+console.log(k.random.normal(key, [10000]).mean().item(), k.random.normal(key, [10000]).std().item());
+console.log(k.random.permutation(key, 10).toString());

@@ -1,0 +1,26 @@
+// Kiln's public API: `import * as k from 'kiln'`.
+export type { DType } from './compiler/ir/dtype.ts';
+export type { AVal, Func, SourceLoc } from './compiler/ir/ir.ts';
+export { KilnError, ParseError, ShapeError, TraceError, VerifyError } from './compiler/ir/errors.ts';
+export { Tensor, type Shape, type NestedNumbers } from './dsl/tensor.ts';
+export type { TensorLike, NestedArray } from './dsl/lift.ts';
+export { array, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye, iota } from './dsl/creation.ts';
+export {
+  add, sub, mul, div, pow, neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, sin, cos, tanh,
+  sigmoid, relu, floor, ceil, round, maximum, minimum, equal, notEqual, less, lessEqual, greater,
+  greaterEqual, logicalAnd, logicalOr, logicalNot, where, clip, astype, isFinite, isNaN, broadcastShapes,
+} from './dsl/elementwise.ts';
+export { sum, mean, max, min, prod, argmax, argmin, logsumexp, variance as var, std, cumsum, type ReduceOpts } from './dsl/reduce.ts';
+export {
+  reshape, transpose, moveAxis, broadcastTo, expandDims, squeeze, concatenate, stack, split, flip, pad, tile, repeat,
+  type PadWidth,
+} from './dsl/shape-ops.ts';
+export { getIndex as slice, take, takeAlongAxis, IndexUpdate, type IndexSpec } from './dsl/indexing.ts';
+export { matmul, dot, outer, norm, oneHot, type NormOpts } from './dsl/linalg.ts';
+export { sort, argsort } from './dsl/sort.ts';
+export * as random from './dsl/random.ts';
+export { treeFlatten, treeUnflatten, treeMap, type Tree, type TreeDef } from './dsl/tree.ts';
+export { makeIR, callIR, shapeDtype, ShapeDtype, type TracedFunction } from './dsl/make-ir.ts';
+export { parseFunc as parseIR, parseModule } from './compiler/ir/parse.ts';
+export { printFunc as printIR } from './compiler/ir/print.ts';
+export { verifyFunc as verifyIR } from './compiler/ir/verify.ts';
