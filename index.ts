@@ -24,3 +24,4 @@ export { makeIR, callIR, shapeDtype, ShapeDtype, type TracedFunction } from './d
 export { parseFunc as parseIR, parseModule } from './compiler/ir/parse.ts';
 export { printFunc as printIR } from './compiler/ir/print.ts';
 export { verifyFunc as verifyIR } from './compiler/ir/verify.ts';
+export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hessian, stopGradient, type GradOptions } from './dsl/autodiff.ts';

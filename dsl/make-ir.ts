@@ -7,7 +7,7 @@ import { Primitive } from '../compiler/ir/primitives.ts';
 import { printFunc } from '../compiler/ir/print.ts';
 import { bind } from './lift.ts';
 import { Tensor } from './tensor.ts';
-import { withNewTrace, type GraphTrace } from './trace.ts';
+import { knownValue, withNewTrace, type GraphTrace } from './trace.ts';
 import { treeFlatten, treeUnflatten, type TreeDef } from './tree.ts';
 
 /** An abstract argument: only its shape and dtype (jax.ShapeDtypeStruct). */
@@ -42,6 +42,10 @@ export interface TraceResult {
   trace: GraphTrace;
   /** The traced outputs (leaves), for callers that need their known values. */
   outputs: Tensor[];
+  /** For each explicit input of `func`, the index of its leaf in the flattened arguments. */
+  inputLeaves: number[];
+  /** The flattened argument leaves. */
+  leaves: unknown[];
 }
 
 /**
@@ -51,11 +55,13 @@ export interface TraceResult {
  */
 export function traceToFunc(f: (...args: never[]) => unknown, args: readonly unknown[], opts: { name?: string; withValues?: boolean } = {}): TraceResult {
   const { leaves, def } = treeFlatten(args);
+  const inputLeaves: number[] = [];
   const { trace, result } = withNewTrace(opts.withValues ?? false, (tr) => {
-    const inLeaves = leaves.map((l) => {
+    const inLeaves = leaves.map((l, i) => {
       if (l instanceof Tensor || l instanceof ShapeDtype) {
         const v = tr.newInput(aval(l.shape, l.dtype));
-        const known = opts.withValues && l instanceof Tensor && l._value.kind === 'concrete' ? l._value.host : undefined;
+        inputLeaves.push(i);
+        const known = opts.withValues && l instanceof Tensor ? knownValue(l._value) : undefined;
         return Tensor._wrap({ kind: 'traced', trace: tr, v, known });
       }
       return l;
@@ -70,7 +76,7 @@ export function traceToFunc(f: (...args: never[]) => unknown, args: readonly unk
     return { outs, outDef: flat.def, outVars: outs.map((o) => tr.varOf(o._value)) };
   });
   const func = trace.toFunc(opts.name ?? (f.name || 'main'), result.outVars);
-  return { func, inTree: def, outTree: result.outDef, trace, outputs: result.outs };
+  return { func, inTree: def, outTree: result.outDef, trace, outputs: result.outs, inputLeaves, leaves };
 }
 
 /** Replaces captured concrete inputs by constant equations, so the function stands alone. */

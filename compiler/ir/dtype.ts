@@ -50,7 +50,7 @@ export function allocHost(d: DType, n: number): HostArray {
   }
 }
 
-/** Rounds a JS number to what `d` can hold (the value a store of `x` into `d` keeps). */
+/** Rounds a JS number to what `d` can hold (f16/bf16 are kept at f32 precision on the host). */
 export function castScalar(x: number, d: DType): number {
   switch (d) {
     case 'f64':
@@ -60,10 +60,11 @@ export function castScalar(x: number, d: DType): number {
     case 'bf16':
       return Math.fround(x);
     case 'i32':
-      // Float to int truncates toward zero like C; NaN becomes 0.
-      return Number.isNaN(x) ? 0 : Math.trunc(x) | 0;
+      // Truncates toward zero and saturates, as `convert` does; NaN becomes 0.
+      return Number.isNaN(x) ? 0 : Math.min(Math.max(Math.trunc(x), -(2 ** 31)), 2 ** 31 - 1);
     case 'bool':
-      return x !== 0 && !Number.isNaN(x) ? 1 : 0;
+      // x != 0, so NaN is true (as NumPy and JAX).
+      return x !== 0 ? 1 : 0;
     default:
       return d satisfies never;
   }

@@ -73,6 +73,7 @@ export const PARAM_SCHEMA: ParamSchema = {
   [Primitive.Ge]: {},
   [Primitive.Select]: {},
   [Primitive.Convert]: { dtype: 'dtype' },
+  [Primitive.StopGradient]: {},
   [Primitive.Constant]: { shape: 'ints', dtype: 'dtype', data: 'numbers' },
   [Primitive.Iota]: { shape: 'ints', dtype: 'dtype', dim: 'int' },
   [Primitive.RandomBits]: { shape: 'ints' },

@@ -224,8 +224,8 @@ class IrParser extends EmbeddedActionsParser {
     const dtype = this.CONSUME(Identifier, { ERR_MSG: 'expected a type such as f32[2,3]' });
     this.CONSUME(LBracket, { ERR_MSG: "expected '[' and a shape after the dtype" });
     const dims: IToken[] = [];
-    this.MANY_SEP({ SEP: Comma, DEF: () => dims.push(this.CONSUME(NumberTok)) });
-    this.CONSUME(RBracket, { ERR_MSG: "expected ',' or ']' in the shape" });
+    this.MANY_SEP({ SEP: Comma, DEF: () => dims.push(this.CONSUME(NumberTok, { ERR_MSG: 'expected a dimension' })) });
+    this.CONSUME(RBracket, { ERR_MSG: dims.length ? "expected ',' or ']' in the shape" : "expected a dimension or ']'" });
     return { dtype, dims };
   });
 
@@ -388,9 +388,10 @@ function numberOf(tok: IToken): number {
   }
 }
 
+/** Dimensions and loc positions: digits only (so no `-0` either). */
 function nonNegInt(src: Source, tok: IToken, what: string): number {
-  const x = intOf(tok);
-  if (x === undefined || x < 0) src.fail(tok, `expected a non-negative integer ${what}, found ${found(tok)}`);
+  const x = tok.image.startsWith('-') ? undefined : intOf(tok);
+  if (x === undefined) src.fail(tok, `expected a non-negative integer ${what}, found ${found(tok)}`);
   return x;
 }
 

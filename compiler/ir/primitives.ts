@@ -44,6 +44,7 @@ export enum Primitive {
   // other elementwise
   Select = 'select',
   Convert = 'convert',
+  StopGradient = 'stop_gradient',
   // creation
   Constant = 'constant',
   Iota = 'iota',
@@ -113,6 +114,8 @@ export interface PrimitiveParams {
   /** operands: predicate (bool), value where true, value where false; all one shape. */
   [Primitive.Select]: NoParams;
   [Primitive.Convert]: { dtype: DType };
+  /** The identity, whose derivative is zero. */
+  [Primitive.StopGradient]: NoParams;
   /** Dense row-major data; a single value is broadcast to the whole shape. */
   [Primitive.Constant]: { shape: number[]; dtype: DType; data: number[] };
   /** Values 0..shape[dim]-1 along `dim`, broadcast along the other axes. */

@@ -15,7 +15,8 @@ import type { Primitive } from './primitives.ts';
 
 /** A type: `f32[2,3]`, scalars `f32[]`. */
 export function printType(a: AVal): string {
-  return `${a.dtype}[${a.shape.map(printNumber).join(',')}]`;
+  // String, not printNumber: a -0 dimension (valid, as it equals 0) must print as plain 0.
+  return `${a.dtype}[${a.shape.map(String).join(',')}]`;
 }
 
 /**
@@ -80,7 +81,7 @@ export function printParams(prim: Primitive, params: object): string {
 }
 
 export function printLoc(l: SourceLoc): string {
-  return `loc(${quoteString(l.file)}:${printNumber(l.line)}:${printNumber(l.col)})`;
+  return `loc(${quoteString(l.file)}:${String(l.line)}:${String(l.col)})`;
 }
 
 /** Gives values their printed names, %0, %1, ... in definition order (inputs first). */

@@ -125,6 +125,9 @@ function rule(op: Primitive, p: never, ins: readonly AVal[]): AVal[] {
       const q = p as PrimitiveParams[Primitive.Convert];
       return [aval(x!.shape, q.dtype)];
     }
+    case Primitive.StopGradient:
+      arity(op, ins, 1);
+      return [aval(x!.shape, x!.dtype)];
     case Primitive.Constant: {
       arity(op, ins, 0);
       const q = p as PrimitiveParams[Primitive.Constant];

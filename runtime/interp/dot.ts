@@ -25,23 +25,28 @@ export function evalDotGeneral(l: HostTensor, r: HostTensor, p: PrimitiveParams[
   const B = dims(ls, p.lhsBatch), M = dims(ls, lFree), K = dims(ls, p.lhsContract), N = dims(rs, rFree);
   const d = out.dtype;
 
-  if (isFloat(d)) {
-    return floatResult(d, B * M * N, (o) => {
-      const acc = new Float64Array(N);
-      for (let bt = 0; bt < B; bt++) {
-        for (let i = 0; i < M; i++) {
-          acc.fill(0);
-          const aRow = (bt * M + i) * K;
-          for (let k = 0; k < K; k++) {
-            const aik = a[aRow + k]!, bRow = (bt * K + k) * N;
-            for (let j = 0; j < N; j++) acc[j] += aik * b[bRow + j]!;
-          }
-          o.set(acc, (bt * M + i) * N);
-        }
+  if (isFloat(d)) return floatResult(d, B * M * N, (o) => matmulFloat(a, b, o, B, M, K, N));
+  return matmulInt(a, b, B, M, K, N);
+}
+
+// The kernels take everything as parameters (not closure variables) so V8 keeps the arrays
+// in registers in the inner loop.
+function matmulFloat(a: HostArray, b: HostArray, o: Float32Array | Float64Array, B: number, M: number, K: number, N: number): void {
+  const acc = new Float64Array(N);
+  for (let bt = 0; bt < B; bt++) {
+    for (let i = 0; i < M; i++) {
+      acc.fill(0);
+      const aRow = (bt * M + i) * K;
+      for (let k = 0; k < K; k++) {
+        const aik = a[aRow + k]!, bRow = (bt * K + k) * N;
+        for (let j = 0; j < N; j++) acc[j] += aik * b[bRow + j]!;
       }
-    });
+      o.set(acc, (bt * M + i) * N);
+    }
   }
-  // i32 (bool is rejected by the shape rule)
+}
+
+function matmulInt(a: HostArray, b: HostArray, B: number, M: number, K: number, N: number): Int32Array {
   const o = new Int32Array(B * M * N);
   const acc = new Int32Array(N);
   for (let bt = 0; bt < B; bt++) {

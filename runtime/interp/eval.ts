@@ -78,6 +78,8 @@ function compute(call: Call, ins: readonly HostTensor[], out: AVal): HostArray |
       return evalSelect(x, y, z, out);
     case Primitive.Convert:
       return evalConvert(x, out);
+    case Primitive.StopGradient:
+      return evalReshape(x);
     case Primitive.Constant:
       return evalConstant(params);
     case Primitive.Iota:

@@ -7,19 +7,33 @@ const I32_MAX = 2147483647;
 const F16_MAX = 65504;
 const BF16_MAX = 3.3895313892515355e38; // (2 - 2^-7) * 2^127
 
+// A double viewed as two u32 words, to read its exponent and build powers of two quickly.
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // high word index
+
+/** 2^k for an integer k in the normal double range [-1022, 1023]. */
+function pow2(k: number): number {
+  u32[1 - HI] = 0;
+  u32[HI] = (k + 1023) << 20;
+  return f64[0]!;
+}
+
 /**
  * Rounds `x` (a double) to the nearest value of a binary format with `p` significand bits
  * (implicit bit included) and minimum normal exponent `emin`, ties to even, with gradual
- * underflow and overflow to infinity. Rounds from the double directly (never via f32), so
- * no double rounding happens here.
+ * underflow and overflow to infinity (values above `max` after rounding). Rounds from the
+ * double directly (never via f32), so no double rounding happens here.
  */
 function roundToFormat(x: number, p: number, emin: number, max: number): number {
-  if (x === 0 || x !== x || x === Infinity || x === -Infinity) return x;
+  if (x === 0 || x !== x) return x;
+  f64[0] = x;
+  const bexp = (u32[HI]! >>> 20) & 0x7ff;
+  if (bexp === 0x7ff) return x; // ±Infinity
+  if (bexp === 0) return x < 0 ? -0 : 0; // double subnormals are far below half the least f16/bf16 subnormal
+  const e = Math.max(bexp - 1023, emin); // exponent of x's binade, or emin for (format) subnormals
+  const q = pow2(e - p + 1); // spacing of representable values there
   const a = Math.abs(x);
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  const q = 2 ** (Math.max(e, emin) - p + 1); // the spacing of representable values near a
   const y = a / q; // exact: division by a power of two, result below 2^p
   let r = Math.floor(y);
   const frac = y - r;

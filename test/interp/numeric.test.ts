@@ -1,4 +1,5 @@
 // Scalar numerics: f16/bf16 rounding, round-half-even, conversion, Threefry known answers.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { convertValue, roundBF16, roundF16, roundHalfEven, threefry2x32 } from '../../runtime/interp/index.ts';
 
@@ -86,5 +87,62 @@ describe('threefry2x32 (Random123 known-answer vectors, Threefry-2x32-20)', () =
   });
   it('accepts signed words as their u32 bit patterns', () => {
     expect(threefry2x32(-1, -1, -1, -1)).toEqual([0x1cb996fc, 0xbb002be7]);
+  });
+});
+
+/**
+ * Every non-negative finite value of a format, in increasing order, decoded from its bit
+ * patterns 0 .. maxBits (independent of roundToFormat). `mantBits` excludes the implicit bit.
+ */
+function formatValues(expBits: number, mantBits: number, maxBits: number): number[] {
+  const bias = 2 ** (expBits - 1) - 1, out: number[] = [];
+  for (let b = 0; b <= maxBits; b++) {
+    const e = b >> mantBits, m = b & (2 ** mantBits - 1);
+    out.push(e === 0 ? m * 2 ** (1 - bias - mantBits) : (1 + m / 2 ** mantBits) * 2 ** (e - bias));
+  }
+  return out;
+}
+
+/** Nearest value by search over the table; ties go to the even bit pattern; past max + half ulp is inf. */
+function nearest(table: number[], x: number): number {
+  const a = Math.abs(x), top = table[table.length - 1]!, ulp = top - table[table.length - 2]!;
+  let r: number;
+  if (a >= top + ulp / 2) r = Infinity;
+  else if (a >= top) r = top;
+  else {
+    let lo = 0, hi = table.length - 1; // table[lo] <= a < table[hi]
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (table[mid]! <= a) lo = mid;
+      else hi = mid;
+    }
+    const dl = a - table[lo]!, dh = table[hi]! - a;
+    r = dl < dh ? table[lo]! : dh < dl ? table[hi]! : lo % 2 === 0 ? table[lo]! : table[hi]!;
+  }
+  return x < 0 || Object.is(x, -0) ? -r : r;
+}
+
+describe('roundF16/roundBF16 against a table of every value', () => {
+  const f16 = formatValues(5, 10, 0x7bff), bf16 = formatValues(8, 7, 0x7f7f);
+  const near = (table: number[]) => fc.oneof(
+    fc.double({ noNaN: true }),
+    fc.double({ noNaN: true, min: -70000, max: 70000 }),
+    // exact table values and midpoints, nudged by a few ulps of the double
+    fc.tuple(fc.integer({ min: 0, max: table.length - 2 }), fc.constantFrom(0, 0.5), fc.integer({ min: -2, max: 2 }), fc.boolean())
+      .map(([i, t, k, neg]) => {
+        const v = table[i]! + t * (table[i + 1]! - table[i]!);
+        const w = k === 0 ? v : v + k * Number.EPSILON * Math.max(v, 2 ** -1022);
+        return neg ? -w : w;
+      }),
+  );
+  it('f16', () => {
+    fc.assert(fc.property(near(f16), (x) => {
+      expect(roundF16(x)).toBe(nearest(f16, x));
+    }), { numRuns: 3000 });
+  });
+  it('bf16', () => {
+    fc.assert(fc.property(near(bf16), (x) => {
+      expect(roundBF16(x)).toBe(nearest(bf16, x));
+    }), { numRuns: 3000 });
   });
 });

@@ -158,6 +158,15 @@ describe('printer', () => {
     expect(printFunc(fn)).toBe('func @f(%0: f32[2]) -> (f32[2]) {\n  %1 = neg %0 : f32[2]\n  return %1\n}\n');
   });
 
+  it('prints a -0 dimension as 0 (it equals 0), keeping -0 in params', () => {
+    const x = new Var(aval([-0, 2], 'f32'));
+    const y = new Var(aval([0, 2], 'f32'));
+    const fn: Func = { name: 'z', inputs: [x], eqns: [makeEqn(Primitive.Pad, { lo: [-0, 0], hi: [0, 0], interior: [0, 0], value: -0 }, [x], [y])], outputs: [y] };
+    expect(printFunc(fn)).toContain('(%0: f32[0,2])');
+    expect(printFunc(fn)).toContain('{lo=[-0,0], hi=[0,0], interior=[0,0], value=-0}');
+    roundTrip(fn);
+  });
+
   it('is deterministic', () => {
     const fn = everyPrimitive();
     expect(printFunc(fn)).toBe(printFunc(fn));

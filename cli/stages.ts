@@ -1,0 +1,48 @@
+// The stages `kiln ir --stage <name>` can print. Each stage takes the traced (or parsed) graph
+// IR and returns the text of its result; adding a stage is one entry in STAGES. A stage that
+// needs heavy machinery (LLVM, a GPU driver) should import it dynamically inside `run`, so that
+// the other stages and `kiln --help` stay quick.
+import type { Func } from '../compiler/ir/ir.ts';
+import { printModule } from '../compiler/ir/print.ts';
+import { UsageError } from './command.ts';
+
+/** What a stage starts from: the verified graph-IR functions, and where they came from. */
+export interface StageInput {
+  readonly funcs: readonly Func[];
+  /** The model or .kir file as the user named it. */
+  readonly source: string;
+}
+
+export interface Stage {
+  readonly name: string;
+  /** One line for the help text. */
+  readonly summary: string;
+  /** The text to print. */
+  run(input: StageInput): string | Promise<string>;
+}
+
+export const STAGES: readonly Stage[] = [
+  {
+    name: 'trace',
+    summary: 'the graph IR as traced from the model (or as parsed from a .kir file), verified',
+    run: ({ funcs }) => printModule(funcs),
+  },
+];
+
+/** Stages the pipeline will have (see docs/ARCHITECTURE.md); listed as such in errors and help. */
+export const PLANNED_STAGES: readonly string[] = ['grad', 'passes', 'fused', 'loops', 'llvm', 'ptx', 'spirv'].filter(
+  (p) => !STAGES.some((s) => s.name === p),
+);
+
+export const DEFAULT_STAGE = 'trace';
+
+/** The stage called `name`, or a UsageError listing the valid ones. */
+export function findStage(name: string): Stage {
+  const s = STAGES.find((st) => st.name === name);
+  if (s) return s;
+  const valid = STAGES.map((st) => st.name).join(', ');
+  if (PLANNED_STAGES.includes(name)) {
+    throw new UsageError(`--stage ${name} is not implemented yet; valid stages: ${valid}`, 'ir');
+  }
+  throw new UsageError(`unknown stage '${name}'; valid stages: ${valid}`, 'ir');
+}
