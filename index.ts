@@ -10,7 +10,7 @@ export {
   sigmoid, relu, floor, ceil, round, maximum, minimum, equal, notEqual, less, lessEqual, greater,
   greaterEqual, logicalAnd, logicalOr, logicalNot, where, clip, astype, isFinite, isNaN, broadcastShapes,
 } from './dsl/elementwise.ts';
-export { sum, mean, max, min, prod, argmax, argmin, logsumexp, variance as var, std, cumsum, type ReduceOpts } from './dsl/reduce.ts';
+export { sum, mean, max, min, prod, all, any, argmax, argmin, logsumexp, variance as var, std, cumsum, arrayEqual, allclose, type ReduceOpts } from './dsl/reduce.ts';
 export {
   reshape, transpose, moveAxis, broadcastTo, expandDims, squeeze, concatenate, stack, split, flip, pad, tile, repeat,
   type PadWidth,
@@ -25,3 +25,4 @@ export { parseFunc as parseIR, parseModule } from './compiler/ir/parse.ts';
 export { printFunc as printIR } from './compiler/ir/print.ts';
 export { verifyFunc as verifyIR } from './compiler/ir/verify.ts';
 export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hessian, stopGradient, type GradOptions } from './dsl/autodiff.ts';
+export { cond, switchCase, whileLoop, forLoop, scan, type ScanOptions } from './dsl/control-flow.ts';

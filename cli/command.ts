@@ -1,4 +1,5 @@
-// What every `kiln` subcommand is, and the errors the CLI itself raises.
+// What every `kiln` subcommand is, the errors the CLI itself raises, and argument parsing.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** One subcommand: its help text and what it does. */
 export interface Command {
@@ -80,4 +81,27 @@ export function closeMatches(word: string, candidates: readonly string[], max = 
 export function didYouMean(word: string, candidates: readonly string[]): string {
   const m = closeMatches(word, candidates);
   return m.length ? `; did you mean ${m.join(', ')}?` : '';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * node:util parseArgs (strict, with positionals), its errors turned into UsageErrors that
+ * speak the CLI's language.
+ */
+export function parseCommandArgs<O extends Options>(argv: readonly string[], options: O, command: string) {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const unknown = /^Unknown option '([^']+)'/.exec(msg);
+    if (unknown) {
+      const known = Object.keys(options).map((o) => `--${o}`);
+      const hint = didYouMean(unknown[1]!, known);
+      throw new UsageError(`unknown option '${unknown[1]}'${hint || (known.length ? ` (options: ${known.join(', ')})` : ' (this command takes no options)')}`, command);
+    }
+    const missing = /^Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(msg);
+    if (missing) throw new UsageError(`option ${missing[1]} needs a value`, command);
+    throw new UsageError(msg, command);
+  }
 }

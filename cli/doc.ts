@@ -1,19 +1,18 @@
 // `kiln doc`: the public API's documentation, read from the TSDoc comments of the source
 // (`help()` of the book's section 2.7, for Kiln).
-import { parseArgs } from 'node:util';
-import { CliError, UsageError, closeMatches, type Command } from './command.ts';
+import { CliError, closeMatches, parseCommandArgs, type Command } from './command.ts';
 import type { ApiEntry } from './api-doc.ts';
 
 export const docCommand: Command = {
   name: 'doc',
   summary: "list the public API with one-line summaries, or show one function's signature and documentation",
-  usage: ['kiln doc', 'kiln doc <name>'],
+  usage: ['kiln doc', 'kiln doc <name>...'],
   details: [
     "Without a name, lists everything `import * as k from 'kiln'` exports (functions, classes,",
     'types, the members of namespaces such as random, and the methods of classes such as',
     'Tensor), each with the first sentence of its documentation comment.',
     '',
-    "With a name, prints its signature(s), its full documentation comment and where it is",
+    "With names, prints each one's signature(s), full documentation comment and where it is",
     'declared. Names are written as after `k.`: sum, random.uniform, Tensor.sum (a leading k.',
     'is accepted). A name that is only the last part of one entry (uniform) finds that entry;',
     'an unknown name suggests close matches.',
@@ -21,43 +20,30 @@ export const docCommand: Command = {
   examples: [
     { comment: 'everything, one line each', command: 'kiln doc' },
     { comment: 'one function in full', command: 'kiln doc arange' },
-    { comment: 'a namespace member and a method', command: 'kiln doc random.uniform && kiln doc Tensor.sum' },
+    { comment: 'a namespace member and a method', command: 'kiln doc random.uniform Tensor.sum' },
     { comment: 'a class with its members', command: 'kiln doc Tensor' },
   ],
   async run(argv, io) {
-    let positionals: string[];
-    try {
-      ({ positionals } = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: {} }));
-    } catch (e) {
-      throw new UsageError(e instanceof Error ? e.message : String(e), 'doc');
-    }
-    if (positionals.length > 1) throw new UsageError(`expected at most one name, got ${positionals.join(' ')}`, 'doc');
+    const { positionals } = parseCommandArgs(argv, {}, 'doc');
     // ts-morph (and the TypeScript compiler) load only when this command runs.
-    const { loadApi, findEntry, entriesEndingWith } = await import('./api-doc.ts');
+    const { loadApi } = await import('./api-doc.ts');
     const api = loadApi();
-    const name = positionals[0];
-    if (name === undefined) {
-      io.out(formatListing(api));
-      return;
-    }
-    const exact = findEntry(api, name);
-    if (exact) {
-      io.out(formatEntry(exact, api));
-      return;
-    }
-    const byLast = entriesEndingWith(api, name);
-    if (byLast.length === 1) {
-      io.out(formatEntry(byLast[0]!, api));
-      return;
-    }
-    if (byLast.length > 1) {
-      io.out(`Several entries are called ${name}:\n${formatLines(byLast)}`);
-      return;
-    }
-    const close = closeMatches(name.replace(/^k\./, ''), api.map((e) => e.name));
-    throw new CliError(`no '${name}' in Kiln's API${close.length ? `; did you mean ${close.join(', ')}?` : ''} (kiln doc lists everything)`);
+    if (positionals.length === 0) io.out(formatListing(api));
+    // Look every name up first, so that a typo prints nothing but the error.
+    else io.out(positionals.map((name) => lookUp(api, name)).join('\n'));
   },
 };
+
+/** The text for one name: its entry in full, or the entries it could mean. */
+function lookUp(api: readonly ApiEntry[], name: string): string {
+  const exact = findEntry(api, name);
+  if (exact) return formatEntry(exact, api);
+  const byLast = entriesEndingWith(api, name);
+  if (byLast.length === 1) return formatEntry(byLast[0]!, api);
+  if (byLast.length > 1) return `Several entries are called ${name}:\n${formatLines(byLast)}`;
+  const close = closeMatches(name.replace(/^k\./, ''), api.map((e) => e.name));
+  throw new CliError(`no '${name}' in Kiln's API${close.length ? `; did you mean ${close.join(', ')}?` : ''} (kiln doc lists everything)`);
+}
 
 /** `k.sum`, `k.random.uniform`, but `Tensor.sum` (a member is used on an instance). */
 function displayName(e: ApiEntry, api: readonly ApiEntry[]): string {
@@ -100,11 +86,23 @@ export function formatEntry(e: ApiEntry, api: readonly ApiEntry[]): string {
   lines.push(...(e.doc ? e.doc.split('\n').map((l) => (l ? `  ${l}` : '')) : ['  (no documentation comment)']));
   const members = api.filter((m) => m.parent === e.name);
   if (members.length) {
-    lines.push('', e.kind === 'namespace' ? 'Members:' : 'Members:');
+    lines.push('', 'Members:');
     lines.push(formatLines(members).trimEnd());
   }
   const last = e.name.slice(e.name.lastIndexOf('.') + 1);
   const related = api.filter((o) => o !== e && o.name.slice(o.name.lastIndexOf('.') + 1) === last).map((o) => displayName(o, api));
   if (related.length) lines.push('', `See also: ${related.join(', ')}`);
   return lines.join('\n') + '\n';
+}
+
+/** The entry called `name` (a leading `k.` is ignored), or undefined. */
+export function findEntry(api: readonly ApiEntry[], name: string): ApiEntry | undefined {
+  const n = name.replace(/^k\./, '');
+  return api.find((e) => e.name === n);
+}
+
+/** Entries whose last name segment is `name` (case-insensitively): `uniform` → random.uniform. */
+export function entriesEndingWith(api: readonly ApiEntry[], name: string): ApiEntry[] {
+  const n = name.replace(/^k\./, '').toLowerCase();
+  return api.filter((e) => e.name.toLowerCase() === n || e.name.toLowerCase().endsWith(`.${n}`));
 }

@@ -2,11 +2,10 @@
 // IR at a chosen stage of the pipeline.
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Func } from '../compiler/ir/ir.ts';
 import { argSpecToString, parseArgSpecs } from './arg-spec.ts';
-import { CliError, UsageError, didYouMean, type Command, type Io } from './command.ts';
+import { CliError, UsageError, didYouMean, parseCommandArgs, type Command } from './command.ts';
 import { DEFAULT_STAGE, findStage, PLANNED_STAGES, STAGES } from './stages.ts';
 
 const MODEL_EXT = /\.(?:[cm]?ts|[cm]?js|tsx|jsx)$/;
@@ -63,20 +62,15 @@ export const irCommand: Command = {
 };
 
 function parseOptions(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        entry: { type: 'string', short: 'e' },
-        args: { type: 'string', short: 'a' },
-        stage: { type: 'string', short: 's' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e), 'ir');
-  }
+  return parseCommandArgs(
+    argv,
+    {
+      entry: { type: 'string', short: 'e' },
+      args: { type: 'string', short: 'a' },
+      stage: { type: 'string', short: 's' },
+    },
+    'ir',
+  );
 }
 
 async function readText(file: string): Promise<string> {
@@ -99,6 +93,7 @@ async function readIR(text: string, source: string): Promise<Func[]> {
 }
 
 async function traceModel(file: string, entry: string | undefined, argsText: string | undefined): Promise<Func> {
+  const specs = argsText === undefined ? [] : parseArgSpecs(argsText); // before the (slower) import
   const abs = path.resolve(file);
   try {
     if (!(await stat(abs)).isFile()) throw new CliError(`${file} is not a file`);
@@ -107,7 +102,7 @@ async function traceModel(file: string, entry: string | undefined, argsText: str
     throw new CliError(`cannot read ${file}: no such file`);
   }
   const mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
-  const fnNames = Object.keys(mod).filter((n) => typeof mod[n] === 'function');
+  const fnNames = Object.keys(mod).filter((n) => typeof mod[n] === 'function').sort();
   if (entry === undefined) {
     if (fnNames.length !== 1) {
       throw new UsageError(
@@ -122,7 +117,6 @@ async function traceModel(file: string, entry: string | undefined, argsText: str
     const what = entry in mod ? `exports '${entry}', but it is not a function` : `has no export named '${entry}'`;
     throw new UsageError(`${file} ${what}${didYouMean(entry, fnNames)} (exported functions: ${fnNames.join(', ') || 'none'})`, 'ir');
   }
-  const specs = argsText === undefined ? [] : parseArgSpecs(argsText);
   const { makeIR, shapeDtype } = await import('../dsl/make-ir.ts');
   const { verifyFunc } = await import('../compiler/ir/verify.ts');
   if (specs.length < f.length) {

@@ -19,6 +19,7 @@ export function stopGradient<T extends Tensor>(x: T | TensorLike): T {
   return bind1(Primitive.StopGradient, {}, toTensor(x)) as T;
 }
 
+/** Options of grad and valueAndGrad. */
 export interface GradOptions {
   /** Which positional arguments to differentiate with respect to (default 0). */
   argnums?: number | readonly number[];

@@ -22,10 +22,15 @@ export function full(shape: readonly number[], value: number | boolean, dtype?: 
   return bind1(Primitive.Constant, { shape: checkShape('full', shape), dtype: d, data: [Number(value)] });
 }
 
+/** A tensor of zeros (f32 unless a dtype is given). */
 export const zeros = (shape: readonly number[], dtype: DType = 'f32') => full(shape, 0, dtype);
+/** A tensor of ones (f32 unless a dtype is given). */
 export const ones = (shape: readonly number[], dtype: DType = 'f32') => full(shape, 1, dtype);
+/** Zeros with the shape (and dtype, unless given) of x. */
 export const zerosLike = (x: Tensor, dtype?: DType) => full(x.shape, 0, dtype ?? x.dtype);
+/** Ones with the shape (and dtype, unless given) of x. */
 export const onesLike = (x: Tensor, dtype?: DType) => full(x.shape, 1, dtype ?? x.dtype);
+/** A tensor with the shape (and dtype, unless given) of x, filled with value. */
 export const fullLike = (x: Tensor, value: number | boolean, dtype?: DType) => full(x.shape, value, dtype ?? x.dtype);
 
 /** Values 0..shape[dim]-1 along `dim`, broadcast over the other axes. */
@@ -37,8 +42,14 @@ export function iota(shape: readonly number[], dtype: DType = 'i32', dim = 0): T
  * Evenly spaced values in [start, stop) with `step`, as NumPy's arange: `arange(5)`,
  * `arange(1, 5)`, `arange(0, 1, 0.25)`. Integers give i32, otherwise f32.
  */
-export function arange(start: number, stop?: number, step = 1, opts: { dtype?: DType } = {}): Tensor {
-  if (stop === undefined) [start, stop] = [0, start];
+export function arange(stop: number, opts?: { dtype?: DType }): Tensor;
+export function arange(start: number, stop: number, step?: number, opts?: { dtype?: DType }): Tensor;
+export function arange(start: number, stopOrOpts?: number | { dtype?: DType }, step = 1, opts: { dtype?: DType } = {}): Tensor {
+  let stop: number;
+  if (stopOrOpts === undefined || typeof stopOrOpts === 'object') {
+    [start, stop] = [0, start];
+    opts = stopOrOpts ?? opts;
+  } else stop = stopOrOpts;
   if (step === 0) throw shapeError('arange', 'step must not be zero');
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const d: DType = opts.dtype ?? ([start, stop, step].every(Number.isInteger) ? 'i32' : 'f32');

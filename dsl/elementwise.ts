@@ -24,6 +24,7 @@ export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): n
   return out;
 }
 
+/** Converts to another dtype (float to int truncates toward zero; anything to bool is x != 0). */
 export function astype(x: TensorLike, dtype: DType): Tensor {
   const t = toTensor(x, typeof x === 'number' ? dtype : undefined);
   return t.dtype === dtype ? t : bind1(Primitive.Convert, { dtype }, t);
@@ -70,18 +71,31 @@ export function compare(prim: CompareOp, a: TensorLike, b: TensorLike): Tensor {
 
 const floatUnary = (p: UnaryOp) => (x: TensorLike) => unary(p, x, true);
 
+/** Elementwise negation, -x. */
 export const neg = (x: TensorLike) => unary(Primitive.Neg, x);
+/** Elementwise absolute value |x|. */
 export const abs = (x: TensorLike) => unary(Primitive.Abs, x);
+/** Elementwise sign: -1, 0 or 1 (NaN stays NaN). */
 export const sign = (x: TensorLike) => unary(Primitive.Sign, x);
+/** Elementwise e^x (integers are computed as f32). */
 export const exp = floatUnary(Primitive.Exp);
+/** Elementwise natural logarithm. */
 export const log = floatUnary(Primitive.Log);
+/** Elementwise log(1 + x), accurate for small x. */
 export const log1p = floatUnary(Primitive.Log1p);
+/** Elementwise e^x - 1, accurate for small x. */
 export const expm1 = floatUnary(Primitive.Expm1);
+/** Elementwise square root. */
 export const sqrt = floatUnary(Primitive.Sqrt);
+/** Elementwise reciprocal square root 1/sqrt(x). */
 export const rsqrt = floatUnary(Primitive.Rsqrt);
+/** Elementwise sine (radians). */
 export const sin = floatUnary(Primitive.Sin);
+/** Elementwise cosine (radians). */
 export const cos = floatUnary(Primitive.Cos);
+/** Elementwise hyperbolic tangent. */
 export const tanh = floatUnary(Primitive.Tanh);
+/** Elementwise logistic sigmoid 1 / (1 + e^-x), computed stably. */
 export const sigmoid = floatUnary(Primitive.Logistic);
 
 /** Rounding ops are the identity on integers, as in NumPy. */
@@ -89,33 +103,52 @@ const rounding = (p: UnaryOp) => (x: TensorLike) => {
   const t = toTensor(x);
   return isFloat(t.dtype) ? bind1(p, {}, t) : t;
 };
+/** Elementwise floor (the identity on integers). */
 export const floor = rounding(Primitive.Floor);
+/** Elementwise ceiling (the identity on integers). */
 export const ceil = rounding(Primitive.Ceil);
+/** Elementwise rounding half to even, as NumPy (the identity on integers). */
 export const round = rounding(Primitive.Round);
 
+/** Rectified linear unit max(x, 0). */
 export const relu = (x: TensorLike) => maximum(x, 0);
 
+/** Elementwise a + b with broadcasting. */
 export const add = (a: TensorLike, b: TensorLike) => binary(Primitive.Add, a, b);
+/** Elementwise a - b with broadcasting. */
 export const sub = (a: TensorLike, b: TensorLike) => binary(Primitive.Sub, a, b);
+/** Elementwise a * b with broadcasting. */
 export const mul = (a: TensorLike, b: TensorLike) => binary(Primitive.Mul, a, b);
 /** True division: integer operands give f32. */
 export const div = (a: TensorLike, b: TensorLike) => {
   const d = resultDType([a, b]);
   return binary(Primitive.Div, a, b, isFloat(d) ? d : 'f32');
 };
+/** Elementwise a ** b with broadcasting. */
 export const pow = (a: TensorLike, b: TensorLike) => binary(Primitive.Pow, a, b);
+/** Elementwise maximum with broadcasting; NaN propagates. */
 export const maximum = (a: TensorLike, b: TensorLike) => binary(Primitive.Max, a, b);
+/** Elementwise minimum with broadcasting; NaN propagates. */
 export const minimum = (a: TensorLike, b: TensorLike) => binary(Primitive.Min, a, b);
 
+/** Elementwise a == b (bool result). */
 export const equal = (a: TensorLike, b: TensorLike) => compare(Primitive.Eq, a, b);
+/** Elementwise a != b (bool result). */
 export const notEqual = (a: TensorLike, b: TensorLike) => compare(Primitive.Ne, a, b);
+/** Elementwise a < b (bool result). */
 export const less = (a: TensorLike, b: TensorLike) => compare(Primitive.Lt, a, b);
+/** Elementwise a <= b (bool result). */
 export const lessEqual = (a: TensorLike, b: TensorLike) => compare(Primitive.Le, a, b);
+/** Elementwise a > b (bool result). */
 export const greater = (a: TensorLike, b: TensorLike) => compare(Primitive.Gt, a, b);
+/** Elementwise a >= b (bool result). */
 export const greaterEqual = (a: TensorLike, b: TensorLike) => compare(Primitive.Ge, a, b);
 
+/** Elementwise logical and of truth values. */
 export const logicalAnd = (a: TensorLike, b: TensorLike) => binary(Primitive.And, a, b, 'bool');
+/** Elementwise logical or of truth values. */
 export const logicalOr = (a: TensorLike, b: TensorLike) => binary(Primitive.Or, a, b, 'bool');
+/** Elementwise logical not of truth values. */
 export const logicalNot = (x: TensorLike) => bind1(Primitive.Not, {}, astype(x, 'bool'));
 
 /** Elementwise choice: `a` where `cond` is true, else `b`, all broadcast together. */

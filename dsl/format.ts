@@ -9,19 +9,25 @@ function formatFloats(xs: number[], f32: boolean): string[] {
   const finite = xs.filter(Number.isFinite);
   const maxAbs = finite.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
   const minAbs = finite.filter((x) => x !== 0).reduce((m, x) => Math.min(m, Math.abs(x)), Infinity);
-  const scientific = maxAbs >= 1e16 || (minAbs < 1e-4 && minAbs !== Infinity) || (maxAbs / minAbs > 1e3 && minAbs < 1e-3);
+  // NumPy's rule for switching to scientific notation.
+  const scientific = maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs !== Infinity) || (minAbs !== Infinity && maxAbs / minAbs > 1e3);
   const special = (x: number) => (Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf');
+  const fround = f32 ? Math.fround : (x: number) => x;
   if (scientific) {
+    // Mantissa digits: the fewest that give every value back (at most 8), shared by all.
+    const need = finite.map((x) => {
+      for (let d = 0; d < 8; d++) if (fround(Number(x.toExponential(d))) === x) return d;
+      return 8;
+    });
+    const digits = Math.max(0, ...need);
     return xs.map((x) => {
       if (!Number.isFinite(x)) return special(x);
-      const [m, e] = x.toExponential(8).split('e') as [string, string];
-      const mant = m.replace(/0+$/, '').replace(/\.$/, '.');
+      const [m, e] = x.toExponential(digits).split('e') as [string, string];
       const exp = Number(e);
-      return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+      return `${m.includes('.') ? m : `${m}.`}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
     });
   }
   // Fraction digits: the fewest (at most 8, NumPy's precision) that give the value back.
-  const fround = f32 ? Math.fround : (x: number) => x;
   const digits = xs.map((x) => {
     if (!Number.isFinite(x)) return 0;
     for (let d = 0; d < 8; d++) if (fround(Number(x.toFixed(d))) === x) return d;
@@ -41,7 +47,7 @@ function formatFloats(xs: number[], f32: boolean): string[] {
 
 function formatScalars(data: HostArray, dtype: DType): string[] {
   const xs = Array.from(data, Number);
-  if (dtype === 'bool') return xs.map((x) => (x ? 'True' : 'False'));
+  if (dtype === 'bool') return xs.map((x) => (x ? ' True' : 'False'));
   if (isFloat(dtype)) return formatFloats(xs, dtype !== 'f64');
   return xs.map(String);
 }
@@ -76,7 +82,7 @@ export function formatArray(data: HostArray, shape: readonly number[], dtype: DT
       parts.push(render(axis + 1, indent + ' '));
       if (summarise && n > 2 * EDGE && j === EDGE - 1) parts.push('...');
     });
-    if (axis === shape.length - 1) return `[${parts.join(' ')}]`;
+    if (axis === shape.length - 1) return wrapRow(parts, indent);
     const blank = '\n'.repeat(shape.length - axis - 1);
     return `[${parts.join(`${blank}${indent} `)}]`;
   };
@@ -88,4 +94,21 @@ function range(a: number, b: number): number[] {
   const r: number[] = [];
   for (let i = a; i < b; i++) r.push(i);
   return r;
+}
+
+const LINE_WIDTH = 75;
+
+/** `[a b c]`, continued on new lines (aligned after the bracket) past NumPy's 75 columns. */
+function wrapRow(parts: readonly string[], indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const p of parts) {
+    const candidate = line === '' ? p : `${line} ${p}`;
+    if (line !== '' && indent.length + 1 + candidate.length + 1 > LINE_WIDTH) {
+      lines.push(line);
+      line = p;
+    } else line = candidate;
+  }
+  lines.push(line);
+  return `[${lines.join(`\n${indent} `)}]`;
 }

@@ -184,14 +184,17 @@ export class IndexUpdate {
     private readonly specs: readonly IndexSpec[],
   ) {}
 
+  /** The indexed part, as x.slice(...) gives it. */
   get(): Tensor {
     return getIndex(this.x, this.specs);
   }
 
+  /** A copy of x with the indexed part replaced by v (broadcast). */
   set(v: TensorLike): Tensor {
     return this.update(v, 'set');
   }
 
+  /** A copy of x with v added to the indexed part; repeated indices add up. */
   add(v: TensorLike): Tensor {
     return this.update(v, 'add');
   }

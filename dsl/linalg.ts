@@ -64,6 +64,7 @@ export function outer(a: TensorLike, b: TensorLike): Tensor {
   return mul(reshape(x, [-1, 1]), reshape(y, [1, -1]));
 }
 
+/** Options of norm: the order and the axes. */
 export interface NormOpts {
   /** Vector norms: 1, 2, Infinity, -Infinity or any p > 0. Matrix norms: 'fro', 1, Infinity. */
   ord?: number | 'fro';

@@ -16,11 +16,13 @@ export class ShapeDtype {
     readonly shape: readonly number[],
     readonly dtype: DType = 'f32',
   ) {}
+  /** The type as the IR prints it, e.g. `f32[2,3]`. */
   toString(): string {
     return avalToString(this);
   }
 }
 
+/** An abstract argument for makeIR and compilation: a shape and a dtype, no data. */
 export function shapeDtype(shape: readonly number[], dtype: DType = 'f32'): ShapeDtype {
   return new ShapeDtype(shape, dtype);
 }
@@ -92,12 +94,15 @@ function inlineCaptured(r: TraceResult): Func {
   return { ...r.func, inputs: r.func.inputs.filter((v) => keep.has(v)), eqns: [...consts, ...r.func.eqns] };
 }
 
+/** Arguments of a traced function: each tensor may be given by its shape and dtype only. */
+export type AbstractArgs<A extends unknown[]> = { [K in keyof A]: A[K] extends Tensor ? A[K] | ShapeDtype : A[K] };
+
 /**
  * Like jax.make_jaxpr: `makeIR(f)(...args)` traces f on abstract values of the arguments'
  * shapes and dtypes and returns the IR function; `String(result)` is its text.
  */
-export function makeIR<A extends unknown[]>(f: (...args: A) => unknown, opts: { name?: string } = {}): (...args: A) => TracedFunction {
-  return (...args: A) => {
+export function makeIR<A extends unknown[]>(f: (...args: A) => unknown, opts: { name?: string } = {}): (...args: AbstractArgs<A>) => TracedFunction {
+  return (...args: AbstractArgs<A>) => {
     const r = traceToFunc(f as (...args: never[]) => unknown, args, { name: opts.name });
     const func = inlineCaptured(r);
     return { func, inTree: r.inTree, outTree: r.outTree, toString: () => printFunc(func) };

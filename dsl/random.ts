@@ -7,7 +7,7 @@ import { arrayFrom, bind, bind1, shapeError, toTensor, type TensorLike } from '.
 import { full, iota } from './creation.ts';
 import { argmax } from './reduce.ts';
 import { getIndex } from './indexing.ts';
-import { normAxis } from './shape-ops.ts';
+import { broadcastTo, moveAxis, normAxis } from './shape-ops.ts';
 import type { Tensor } from './tensor.ts';
 
 /** A key is an i32[2] tensor. */
@@ -83,9 +83,14 @@ export function bernoulli(k: Key, p: TensorLike = 0.5, shape?: readonly number[]
 }
 
 /** Samples class indices from unnormalised log-probabilities (Gumbel-max). */
-export function categorical(k: Key, logits: TensorLike, opts: { axis?: number } = {}): Tensor {
-  const l = toTensor(logits);
-  const axis = normAxis('random.categorical', opts.axis ?? -1, l.ndim);
+export function categorical(k: Key, logits: TensorLike, opts: { axis?: number; shape?: readonly number[] } = {}): Tensor {
+  let l = toTensor(logits);
+  let axis = normAxis('random.categorical', opts.axis ?? -1, l.ndim);
+  if (opts.shape) {
+    // Draw `shape` samples: broadcast the logits (class axis last) to shape + [classes].
+    l = broadcastTo(moveAxis(l, axis, -1), [...opts.shape, l.shape[axis]!]);
+    axis = l.ndim - 1;
+  }
   // u in (0, 1): shift by half an ulp-step away from 0.
   const u = add(unitUniform(k, l.shape, 'f32'), 2 ** -24);
   const gumbel = neg(log(neg(log(u))));

@@ -1,11 +1,12 @@
 // Reductions with NumPy's { axis, keepdims } and cumulative sums.
 import { isFloat } from '../compiler/ir/dtype.ts';
 import { Primitive, type ReduceOp } from '../compiler/ir/primitives.ts';
-import { add, astype, div, exp, isFinite, log, mul, sqrt, sub, where } from './elementwise.ts';
+import { abs, add, astype, div, equal, exp, isFinite, isNaN, lessEqual, log, logicalAnd, logicalOr, mul, sqrt, sub, where } from './elementwise.ts';
 import { bind1, toTensor, type TensorLike } from './lift.ts';
 import { normAxes, normAxis, reshape, broadcastTo } from './shape-ops.ts';
 import type { Tensor } from './tensor.ts';
 
+/** Options of reductions: the axes to reduce and whether to keep them as size 1. */
 export interface ReduceOpts {
   /** Axis or axes to reduce; all axes when omitted. Negative axes count from the end. */
   axis?: number | readonly number[];
@@ -26,14 +27,23 @@ function reduce(prim: ReduceOp, name: string, x: TensorLike, opts: ReduceOpts = 
   return keep(r, t.shape, axes, opts.keepdims);
 }
 
+/** Sum of elements over the given axes (all by default); booleans count as integers. */
 export const sum = (x: TensorLike, opts?: ReduceOpts) => reduce(Primitive.ReduceSum, 'sum', x, opts);
+/** Maximum over the given axes (all by default); NaN propagates. */
 export const max = (x: TensorLike, opts?: ReduceOpts) => reduce(Primitive.ReduceMax, 'max', x, opts);
+/** Minimum over the given axes (all by default); NaN propagates. */
 export const min = (x: TensorLike, opts?: ReduceOpts) => reduce(Primitive.ReduceMin, 'min', x, opts);
+/** Product of elements over the given axes (all by default). */
 export const prod = (x: TensorLike, opts?: ReduceOpts) => reduce(Primitive.ReduceProd, 'prod', x, opts);
 
 function countOf(t: Tensor, axes: readonly number[]): number {
   return axes.reduce((n, a) => n * t.shape[a]!, 1);
 }
+
+/** True where every element (along the axes) is true. */
+export const all = (x: TensorLike, opts?: ReduceOpts) => reduce(Primitive.ReduceMin, 'all', astype(x, 'bool'), opts);
+/** True where any element (along the axes) is true. */
+export const any = (x: TensorLike, opts?: ReduceOpts) => reduce(Primitive.ReduceMax, 'any', astype(x, 'bool'), opts);
 
 /** Arithmetic mean; integers average as f32. */
 export function mean(x: TensorLike, opts: ReduceOpts = {}): Tensor {
@@ -52,6 +62,7 @@ export function variance(x: TensorLike, opts: ReduceOpts & { ddof?: number } = {
   return div(sum(mul(centred, centred), { axis: axes, keepdims: opts.keepdims }), countOf(t, axes) - (opts.ddof ?? 0));
 }
 
+/** Standard deviation over the given axes, with `ddof` delta degrees of freedom. */
 export function std(x: TensorLike, opts: ReduceOpts & { ddof?: number } = {}): Tensor {
   return sqrt(variance(x, opts));
 }
@@ -81,6 +92,7 @@ function argReduce(prim: Primitive.Argmax | Primitive.Argmin, name: string, x: T
 
 /** Index of the first maximum (over the flattened array when `axis` is omitted). */
 export const argmax = (x: TensorLike, opts: { axis?: number; keepdims?: boolean } = {}) => argReduce(Primitive.Argmax, 'argmax', x, opts);
+/** Index of the first minimum (over the flattened array when `axis` is omitted). */
 export const argmin = (x: TensorLike, opts: { axis?: number; keepdims?: boolean } = {}) => argReduce(Primitive.Argmin, 'argmin', x, opts);
 
 /** Inclusive cumulative sum along `axis` (over the flattened array when omitted). */
@@ -92,4 +104,20 @@ export function cumsum(x: TensorLike, axis?: number, opts: { reverse?: boolean }
     axis = 0;
   }
   return bind1(Primitive.Cumsum, { axis: normAxis('cumsum', axis, t.ndim), reverse: opts.reverse ?? false }, t);
+}
+
+/** Whether two arrays have one shape and equal elements (NumPy's array_equal). */
+export function arrayEqual(a: TensorLike, b: TensorLike): boolean {
+  const x = toTensor(a), y = toTensor(b);
+  if (x.ndim !== y.ndim || x.shape.some((d, i) => d !== y.shape[i])) return false;
+  return all(equal(x, y)).item() !== 0;
+}
+
+/** Whether |a - b| <= atol + rtol * |b| everywhere, after broadcasting (NumPy's allclose). */
+export function allclose(a: TensorLike, b: TensorLike, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
+  const x = astype(a, 'f64'), y = astype(b, 'f64');
+  let ok = lessEqual(abs(sub(x, y)), add(mul(abs(y), opts.rtol ?? 1e-5), opts.atol ?? 1e-8));
+  ok = logicalOr(ok, equal(x, y)); // equal infinities
+  if (opts.equalNan) ok = logicalOr(ok, logicalAnd(isNaN(x), isNaN(y)));
+  return all(ok).item() !== 0;
 }

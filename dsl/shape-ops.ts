@@ -87,6 +87,7 @@ export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tenso
   return reshape(t, t.shape.filter((_, i) => !axes.includes(i)));
 }
 
+/** Joins arrays along an existing axis (dtypes are promoted). */
 export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
   if (xs.length === 0) throw shapeError('concatenate', 'needs at least one array');
   const ts = xs.map((x) => toTensor(x));
@@ -150,6 +151,7 @@ export function flip(x: TensorLike, axis?: number | readonly number[]): Tensor {
   return bind1(Primitive.Rev, { axes }, t);
 }
 
+/** Pad widths: one number for all sides, [before, after] for every axis, or one pair per axis. */
 export type PadWidth = number | readonly [number, number] | readonly (readonly [number, number])[];
 
 /** Constant padding, as NumPy's pad with mode 'constant'. */

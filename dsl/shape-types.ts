@@ -19,20 +19,34 @@ export type Shape = readonly number[];
 export type ShapeError<Msg extends string> = { readonly __shapeError: Msg };
 
 /**
- * `unknown` when `Problem` is `never`, else `ShapeError<Problem>`. Intersect an argument's
- * type with it: `other: Tensor<B, D> & CheckBroadcast<S, B>`. The template-literal test keeps
- * the check deferred *and satisfiable* while `Problem` still depends on a type parameter, so
- * code generic over shapes type-checks.
+ * `ShapeError<Msg>` when `Result` (a computed shape, or any type that is `never` on failure) is
+ * `never`, else `unknown`. Intersect an argument's type with it:
+ * `other: Tensor<B, D> & CheckBroadcast<S, B>`.
+ *
+ * While `Result` still depends on a type parameter the check stays unevaluated, and the
+ * template-literal test makes TypeScript accept any argument for it (it only has to relate to
+ * the `unknown` branch), so code generic over shapes type-checks; a plain conditional would
+ * demand both branches and reject it. An input shape that is already `never` (the result of
+ * an earlier error, listed in `Inputs`) is accepted: one mistake gives one error, not a cascade.
  */
-export type ShapeCheck<Problem extends string> = `${[Problem] extends [never] ? 'ok' : 'bad'}` extends 'bad'
-  ? ShapeError<Problem>
+export type ShapeCheck<Result, Msg extends string, Inputs extends readonly unknown[] = []> = `${[Result] extends [never]
+  ? HasNever<Inputs> extends true
+    ? 'ok'
+    : 'bad'
+  : 'ok'}` extends 'bad'
+  ? ShapeError<Msg>
   : unknown;
+type HasNever<L extends readonly unknown[]> = L extends readonly [infer H, ...infer R] ? ([H] extends [never] ? true : HasNever<R>) : false;
 
 /** `true` when the rank of S is known (S is a tuple without rest elements). */
 export type IsFixedRank<S extends readonly unknown[]> = number extends S['length'] ? false : true;
 
-/** `true` when D is a static (literal) dim. */
-export type IsStaticDim<D extends number> = number extends D ? false : true;
+/** A dim or axis that is not one literal (`number`, or a union such as `2 | 3`) counts as dynamic. */
+type IsDyn<X> = number extends X ? true : IsUnion<X>;
+type IsUnion<T, U = T> = [T] extends [never] ? false : T extends unknown ? ([U] extends [T] ? false : true) : false;
+
+/** `true` when D is a static dim: one literal (`number` and unions like `2 | 3` are dynamic). */
+export type IsStaticDim<D extends number> = IsDyn<D> extends true ? false : true;
 
 /** The rank of S (`number` when unknown). */
 export type Rank<S extends Shape> = S['length'];
@@ -43,23 +57,21 @@ export type Writable<S extends Shape> = [...S];
 // ---------------------------------------------------------------------------------------------
 // Rendering, for messages
 
-type DimStr<D extends number> = number extends D ? '?' : `${D}`;
-type JoinDims<S extends Shape> = S extends readonly [infer H extends number]
-  ? DimStr<H>
-  : S extends readonly [infer H extends number, ...infer R extends Shape]
-    ? `${DimStr<H>},${JoinDims<R>}`
-    : '';
+type DimStr<D extends number> = IsDyn<D> extends true ? '?' : `${D}`;
+type JoinDims<S extends Shape, Acc extends string = ''> = S extends readonly [infer H extends number, ...infer R extends Shape]
+  ? JoinDims<R, Acc extends '' ? DimStr<H> : `${Acc},${DimStr<H>}`>
+  : Acc;
 
 /** A shape as text for messages: `[2,3]`; dynamic dims print as `?`, unknown rank as `[...]`. */
 export type ShapeStr<S extends Shape> = IsFixedRank<S> extends true ? `[${JoinDims<S>}]` : '[...]';
 
 type AxisStr<A> = A extends number ? DimStr<A> : A extends Shape ? ShapeStr<A> : 'none';
 
-type JoinShapes<L extends readonly Shape[]> = L extends readonly [infer H extends Shape]
-  ? ShapeStr<H>
+type JoinShapes<L extends readonly Shape[], Acc extends string = ''> = IsFixedRank<L> extends false
+  ? '...'
   : L extends readonly [infer H extends Shape, ...infer R extends readonly Shape[]]
-    ? `${ShapeStr<H>}, ${JoinShapes<R>}`
-    : '...';
+    ? JoinShapes<R, Acc extends '' ? ShapeStr<H> : `${Acc}, ${ShapeStr<H>}`>
+    : Acc;
 
 // ---------------------------------------------------------------------------------------------
 // Natural-number arithmetic on dims. Numbers are little-endian lists of decimal digits, so
@@ -109,7 +121,7 @@ type ToLE<S, Acc extends LE = []> = S extends `${infer H extends Digit}${infer R
 /** Drops high zeros; zero is []. */
 type Strip<D> = D extends [...infer R, '0'] ? Strip<R> : D;
 /** Digits of a non-negative integer literal; never for dynamic, negative, fractional or huge N. */
-type NatLE<N extends number> = number extends N ? never : Strip<ToLE<`${N}`>>;
+type NatLE<N extends number> = IsDyn<N> extends true ? never : Strip<ToLE<`${N}`>>;
 type LEStr<D, Acc extends string = ''> = D extends [infer H extends Digit, ...infer R] ? LEStr<R, `${H}${Acc}`> : Acc extends '' ? '0' : Acc;
 /** Back to a number literal; `number` when it does not round-trip (beyond 2^53). */
 type LENum<D> = LEStr<D> extends `${infer N extends number}` ? N : number;
@@ -272,7 +284,7 @@ type DropLastIndex<S extends readonly unknown[], P extends number, C extends unk
  * Axis A of a tuple S as a non-negative index: negative axes count from the end; `never` when
  * out of range (−rank ≤ A < rank) or not an integer; `number` when A is dynamic.
  */
-export type NormAxis<S extends readonly unknown[], A extends number> = number extends A
+export type NormAxis<S extends readonly unknown[], A extends number> = IsDyn<A> extends true
   ? number
   : `${A}` extends `-${infer P extends number}`
     ? P extends Exclude<Partial<S>['length'], 0>
@@ -302,7 +314,8 @@ type NormAxes<S extends readonly unknown[], Axes extends readonly number[], Acc 
 
 /** An axis argument: one axis, a list of axes, or `undefined` (all axes). */
 export type AxisArg = number | readonly number[] | undefined;
-type AxisList<A extends AxisArg> = [A] extends [readonly number[]] ? A : [A] extends [number] ? [A] : [];
+/** The axes as a list: [] for undefined, number[] (dynamic) for a mix such as `number | undefined`. */
+type AxisList<A extends AxisArg> = [A] extends [readonly number[]] ? A : [A] extends [number] ? [A] : [A] extends [undefined] ? [] : number[];
 
 /** First entry of Axes that is out of range for the tuple S, or never. */
 type BadAxis<S extends readonly unknown[], Axes extends readonly number[]> = Axes extends readonly [
@@ -313,46 +326,54 @@ type BadAxis<S extends readonly unknown[], Axes extends readonly number[]> = Axe
     ? a
     : BadAxis<S, R>
   : never;
-/** Message (prefixed with Op) for an invalid axis argument over the axis domain S, or never. */
-type AxisProblem<S extends readonly unknown[], A extends AxisArg, Op extends string> = [A] extends [undefined]
-  ? never
-  : [NormAxes<S, AxisList<A>>] extends [never]
-    ? BadAxis<S, AxisList<A>> extends infer b extends number
-      ? [b] extends [never]
-        ? `${Op}repeated axis in ${AxisStr<A>}`
-        : `${Op}axis ${b} is out of range for rank ${S['length']}`
-      : never
+/** Message (prefixed with Op) for an invalid axis argument over the axis domain S. */
+type AxisMsg<S extends readonly unknown[], A extends AxisArg, Op extends string> =
+  BadAxis<S, AxisList<A>> extends infer b extends number
+    ? [b] extends [never]
+      ? `${Op}repeated axis in ${AxisStr<A>}`
+      : `${Op}axis ${b} is out of range for rank ${S['length']}`
     : never;
+/** never when A is not a valid axis argument for the axis domain S. */
+type AxesValid<S extends Shape, A extends AxisArg> = [A] extends [undefined]
+  ? true
+  : IsFixedRank<S> extends true
+    ? NormAxes<S, AxisList<A>>
+    : true;
 
 /**
  * Rejects an axis argument out of range (−rank ≤ a < rank) or with a repeated axis, when the
  * rank of S is known. `undefined` (all axes) is always fine.
  */
-export type CheckAxis<S extends Shape, A extends AxisArg> = ShapeCheck<IsFixedRank<S> extends true ? AxisProblem<S, A, ''> : never>;
+export type CheckAxis<S extends Shape, A extends AxisArg> = ShapeCheck<AxesValid<S, A>, AxisMsg<S, A, ''>, [S]>;
 
 // ---------------------------------------------------------------------------------------------
 // Tuple helpers (recursion depth = rank)
 
 type AllDynamic<S extends readonly unknown[]> = { -readonly [K in keyof S]: number };
 type DynamicKeepOnes<S extends Shape> = { -readonly [K in keyof S]: S[K] extends 1 ? 1 : number };
-type DropFirst<S extends readonly unknown[]> = S extends readonly [unknown, ...infer R] ? R : [];
-type Reverse<S extends Shape> = S extends readonly [infer H extends number, ...infer R extends Shape] ? [...Reverse<R>, H] : [];
-type InsertAt<S extends Shape, I extends number, V extends number, C extends unknown[] = []> = C['length'] extends I
-  ? [V, ...S]
+type DropFirst<S extends readonly unknown[]> = S extends readonly [unknown, ...infer R extends number[]] ? R : [];
+type Reverse<S extends Shape, Acc extends number[] = []> = S extends readonly [infer H extends number, ...infer R extends Shape]
+  ? Reverse<R, [H, ...Acc]>
+  : Acc;
+type InsertAt<S extends Shape, I extends number, V extends number, Acc extends number[] = []> = Acc['length'] extends I
+  ? [...Acc, V, ...S]
   : S extends readonly [infer H extends number, ...infer R extends Shape]
-    ? [H, ...InsertAt<R, I, V, [...C, 0]>]
-    : [V];
-type RemoveAt<S extends Shape, I extends number, C extends unknown[] = []> = S extends readonly [
+    ? InsertAt<R, I, V, [...Acc, H]>
+    : [...Acc, V];
+type RemoveAt<S extends Shape, I extends number, Acc extends number[] = []> = S extends readonly [
   infer H extends number,
   ...infer R extends Shape,
 ]
-  ? C['length'] extends I
-    ? [...R]
-    : [H, ...RemoveAt<R, I, [...C, 0]>]
-  : [];
-type PickDims<S extends Shape, P extends readonly number[]> = P extends readonly [infer i extends number, ...infer R extends readonly number[]]
-  ? [S[i], ...PickDims<S, R>]
-  : [];
+  ? Acc['length'] extends I
+    ? [...Acc, ...R]
+    : RemoveAt<R, I, [...Acc, H]>
+  : Acc;
+type PickDims<S extends Shape, P extends readonly number[], Acc extends number[] = []> = P extends readonly [
+  infer i extends number,
+  ...infer R extends readonly number[],
+]
+  ? PickDims<S, R, [...Acc, S[i]]>
+  : Acc;
 
 // ---------------------------------------------------------------------------------------------
 // Broadcasting
@@ -361,13 +382,13 @@ type PickDims<S extends Shape, P extends readonly number[]> = P extends readonly
  * One broadcast dim: equal → it; literal 1 → the other; dynamic → the other if it is a literal
  * ≠ 1, else dynamic; two different literals (neither 1) → never.
  */
-export type BroadcastDim<X extends number, Y extends number> = number extends X
-  ? number extends Y
+export type BroadcastDim<X extends number, Y extends number> = IsDyn<X> extends true
+  ? IsDyn<Y> extends true
     ? number
     : [Y] extends [1]
       ? number
       : Y
-  : number extends Y
+  : IsDyn<Y> extends true
     ? [X] extends [1]
       ? number
       : X
@@ -411,12 +432,16 @@ export type BroadcastAll<Shapes extends readonly Shape[]> = Shapes extends reado
 
 /** Rejects B unless it broadcasts with A. Message: `shapes [2,3] and [4] do not broadcast`. */
 export type CheckBroadcast<A extends Shape, B extends Shape> = ShapeCheck<
-  [Broadcast<A, B>] extends [never] ? `shapes ${ShapeStr<A>} and ${ShapeStr<B>} do not broadcast` : never
+  Broadcast<A, B>,
+  `shapes ${ShapeStr<A>} and ${ShapeStr<B>} do not broadcast`,
+  [A, B]
 >;
 
 /** Rejects unless all shapes broadcast together. */
 export type CheckBroadcastAll<Shapes extends readonly Shape[]> = ShapeCheck<
-  [BroadcastAll<Shapes>] extends [never] ? `shapes ${JoinShapes<Shapes>} do not broadcast` : never
+  BroadcastAll<Shapes>,
+  `shapes ${JoinShapes<Shapes>} do not broadcast`,
+  Shapes
 >;
 
 /** The shape S broadcast to the shape T (NumPy `broadcast_to`): T, or never when S does not fit. */
@@ -426,9 +451,9 @@ type BroadcastToRec<S extends Shape, T extends Shape> = S extends readonly [...i
   ? T extends readonly [...infer TR extends Shape, infer t extends number]
     ? [s] extends [1]
       ? BroadcastToRec<SR, TR>
-      : number extends s
+      : IsDyn<s> extends true
         ? BroadcastToRec<SR, TR>
-        : number extends t
+        : IsDyn<t> extends true
           ? BroadcastToRec<SR, TR>
           : [s] extends [t]
             ? BroadcastToRec<SR, TR>
@@ -437,14 +462,16 @@ type BroadcastToRec<S extends Shape, T extends Shape> = S extends readonly [...i
   : true;
 /** Rejects T unless S can be broadcast to it. */
 export type CheckBroadcastTo<S extends Shape, T extends Shape> = ShapeCheck<
-  [BroadcastTo<S, T>] extends [never] ? `cannot broadcast ${ShapeStr<S>} to ${ShapeStr<T>}` : never
+  BroadcastTo<S, T>,
+  `cannot broadcast ${ShapeStr<S>} to ${ShapeStr<T>}`,
+  [S, T]
 >;
 
 // ---------------------------------------------------------------------------------------------
 // Matmul
 
 /** Two inner (contracted) dims agree unless both are static and differ. */
-type InnerOk<X extends number, Y extends number> = number extends X ? true : number extends Y ? true : [X] extends [Y] ? true : false;
+type InnerOk<X extends number, Y extends number> = IsDyn<X> extends true ? true : IsDyn<Y> extends true ? true : [X] extends [Y] ? true : false;
 
 /**
  * NumPy matmul: [k]@[k] → []; [m,k]@[k,n] → [m,n]; [k]@[...,k,n] → [...,n];
@@ -483,25 +510,23 @@ export type MatmulShape<A extends Shape, B extends Shape> =
           : never;
 
 type InnerDim<S extends Shape, Left extends boolean> = Left extends true
-  ? S extends readonly [...Shape, infer k extends number]
+  ? S extends readonly [...infer _ extends Shape, infer k extends number]
     ? k
     : never
   : S extends readonly [infer k extends number]
     ? k
-    : S extends readonly [...Shape, infer k extends number, number]
+    : S extends readonly [...infer _ extends Shape, infer k extends number, infer _n extends number]
       ? k
       : never;
-type MatmulProblem<A extends Shape, B extends Shape> = [MatmulShape<A, B>] extends [never]
-  ? A extends readonly []
+type MatmulMsg<A extends Shape, B extends Shape> = A extends readonly []
     ? `matmul: operands must have at least one axis, got ${ShapeStr<A>} @ ${ShapeStr<B>}`
     : B extends readonly []
       ? `matmul: operands must have at least one axis, got ${ShapeStr<A>} @ ${ShapeStr<B>}`
       : InnerOk<InnerDim<A, true>, InnerDim<B, false>> extends true
         ? `matmul: batch dimensions of ${ShapeStr<A>} @ ${ShapeStr<B>} do not broadcast`
-        : `matmul: inner dimensions differ: ${ShapeStr<A>} @ ${ShapeStr<B>} (${InnerDim<A, true>} vs ${InnerDim<B, false>})`
-  : never;
+        : `matmul: inner dimensions differ: ${ShapeStr<A>} @ ${ShapeStr<B>} (${InnerDim<A, true>} vs ${InnerDim<B, false>})`;
 /** Rejects B unless `A @ B` is valid. */
-export type CheckMatmul<A extends Shape, B extends Shape> = ShapeCheck<MatmulProblem<A, B>>;
+export type CheckMatmul<A extends Shape, B extends Shape> = ShapeCheck<MatmulShape<A, B>, MatmulMsg<A, B>, [A, B]>;
 
 /**
  * NumPy dot: a scalar operand multiplies elementwise (broadcast); otherwise the last axis of A
@@ -530,7 +555,9 @@ export type DotShape<A extends Shape, B extends Shape> =
             : never;
 /** Rejects B unless `dot(A, B)` is valid. */
 export type CheckDot<A extends Shape, B extends Shape> = ShapeCheck<
-  [DotShape<A, B>] extends [never] ? `dot: shapes ${ShapeStr<A>} and ${ShapeStr<B>} not aligned` : never
+  DotShape<A, B>,
+  `dot: shapes ${ShapeStr<A>} and ${ShapeStr<B>} not aligned`,
+  [A, B]
 >;
 
 // ---------------------------------------------------------------------------------------------
@@ -546,9 +573,12 @@ type ReduceKnown<S extends Shape, Ax extends number, K extends boolean, C extend
 /**
  * The shape after reducing `Axis` (one axis, a list, or `undefined` for all axes; negative
  * axes count from the end). With `KeepDims` reduced axes stay as 1. never for an invalid axis.
- * A dynamic axis gives dynamic dims (of the right rank when it is known).
+ * A dynamic axis gives dynamic dims (of the right rank when it is known); a non-literal
+ * `KeepDims` (`boolean`) gives `number[]`.
  */
-export type ReduceShape<S extends Shape, Axis extends AxisArg = undefined, KeepDims extends boolean = false> = [Axis] extends [undefined]
+export type ReduceShape<S extends Shape, Axis extends AxisArg = undefined, KeepDims extends boolean = false> = boolean extends KeepDims
+  ? number[]
+  : [Axis] extends [undefined]
   ? KeepDims extends true
     ? IsFixedRank<S> extends true
       ? { -readonly [K in keyof S]: 1 }
@@ -606,9 +636,9 @@ export type TransposeShape<S extends Shape, Perm extends readonly number[] | und
 
 /** Rejects a perm that is not a permutation of the axes of S (when the rank is known). */
 export type CheckTranspose<S extends Shape, Perm extends readonly number[] | undefined> = ShapeCheck<
-  [TransposeShape<S, Perm>] extends [never]
-    ? `transpose: perm ${AxisStr<Perm>} is not a permutation of the ${S['length']} axes of ${ShapeStr<S>}`
-    : never
+  TransposeShape<S, Perm>,
+  `transpose: perm ${AxisStr<Perm>} is not a permutation of the ${S['length']} axes of ${ShapeStr<S>}`,
+  [S]
 >;
 
 /** S with axes From and To swapped. */
@@ -657,22 +687,24 @@ export type ExpandDims<S extends Shape, Axis extends number | readonly number[]>
       : never;
 /** Rejects an expand-dims axis out of range for the result rank. */
 export type CheckExpandDims<S extends Shape, Axis extends number | readonly number[]> = ShapeCheck<
-  [ExpandDims<S, Axis>] extends [never] ? `expandDims: axis ${AxisStr<Axis>} is out of range for result rank ${DimAdd<S['length'], AxisList<Axis>['length']>}` : never
+  ExpandDims<S, Axis>,
+  `expandDims: axis ${AxisStr<Axis>} is out of range for result rank ${DimAdd<S['length'], AxisList<Axis>['length']>}`,
+  [S]
 >;
 
-type DropOnes<S extends Shape> = S extends readonly [infer H extends number, ...infer R extends Shape]
-  ? number extends H
-    ? [H, ...DropOnes<R>]
+type DropOnes<S extends Shape, Acc extends number[] = []> = S extends readonly [infer H extends number, ...infer R extends Shape]
+  ? IsDyn<H> extends true
+    ? DropOnes<R, [...Acc, H]>
     : [H] extends [1]
-      ? DropOnes<R>
-      : [H, ...DropOnes<R>]
-  : [];
+      ? DropOnes<R, Acc>
+      : DropOnes<R, [...Acc, H]>
+  : Acc;
 type SqueezeKnown<S extends Shape, Ax extends number, C extends unknown[] = [], Acc extends number[] = []> = S extends readonly [
   infer H extends number,
   ...infer R extends Shape,
 ]
   ? C['length'] extends Ax
-    ? number extends H
+    ? IsDyn<H> extends true
       ? SqueezeKnown<R, Ax, [...C, 0], Acc>
       : [H] extends [1]
         ? SqueezeKnown<R, Ax, [...C, 0], Acc>
@@ -698,11 +730,11 @@ export type Squeeze<S extends Shape, Axis extends AxisArg = undefined> =
         : never;
 /** Rejects squeezing an axis out of range or of static size ≠ 1. */
 export type CheckSqueeze<S extends Shape, Axis extends AxisArg> = ShapeCheck<
-  [Squeeze<S, Axis>] extends [never]
-    ? [NormAxes<S, AxisList<Axis>>] extends [never]
-      ? AxisProblem<S, Axis, 'squeeze: '>
-      : `squeeze: an axis in ${AxisStr<Axis>} of ${ShapeStr<S>} does not have size 1`
-    : never
+  Squeeze<S, Axis>,
+  [AxesValid<S, Axis>] extends [never]
+    ? AxisMsg<S, Axis, 'squeeze: '>
+    : `squeeze: an axis in ${AxisStr<Axis>} of ${ShapeStr<S>} does not have size 1`,
+  [S]
 >;
 
 /** S with axis A removed (indexing with an integer, `take` of a scalar index, argmax). */
@@ -724,9 +756,9 @@ export type OneHot<S extends Shape, N extends number> = IsFixedRank<S> extends t
 // Joining
 
 /** Dims that must be equal: the static one wins over a dynamic one; never when they differ. */
-export type UnifyDim<X extends number, Y extends number> = number extends X
+export type UnifyDim<X extends number, Y extends number> = IsDyn<X> extends true
   ? Y
-  : number extends Y
+  : IsDyn<Y> extends true
     ? X
     : [X] extends [Y]
       ? [Y] extends [X]
@@ -795,7 +827,9 @@ export type Concat<Shapes extends readonly Shape[], Axis extends number = 0> = S
       : never;
 /** Rejects shapes that cannot be concatenated along Axis. */
 export type CheckConcat<Shapes extends readonly Shape[], Axis extends number = 0> = ShapeCheck<
-  [Concat<Shapes, Axis>] extends [never] ? `concatenate: shapes ${JoinShapes<Shapes>} cannot be joined along axis ${DimStr<Axis>}` : never
+  Concat<Shapes, Axis>,
+  `concatenate: shapes ${JoinShapes<Shapes>} cannot be joined along axis ${DimStr<Axis>}`,
+  Shapes
 >;
 
 /** N arrays of shape S stacked along a new axis Axis (−rank−1 ≤ Axis ≤ rank). */
@@ -841,7 +875,9 @@ export type StackAll<Shapes extends readonly Shape[], Axis extends number = 0> =
       : never;
 /** Rejects stacking shapes that differ, or an axis out of range. */
 export type CheckStack<Shapes extends readonly Shape[], Axis extends number = 0> = ShapeCheck<
-  [StackAll<Shapes, Axis>] extends [never] ? `stack: shapes ${JoinShapes<Shapes>} cannot be stacked along axis ${DimStr<Axis>}` : never
+  StackAll<Shapes, Axis>,
+  `stack: shapes ${JoinShapes<Shapes>} cannot be stacked along axis ${DimStr<Axis>}`,
+  Shapes
 >;
 
 // ---------------------------------------------------------------------------------------------
@@ -852,7 +888,7 @@ type CountNeg1<T extends Shape, C extends unknown[] = []> = T extends readonly [
   : C['length'];
 /** A target dim is fine if dynamic, -1, or a non-negative integer. */
 type BadTargetDim<T extends Shape> = T extends readonly [infer H extends number, ...infer R extends Shape]
-  ? number extends H
+  ? IsDyn<H> extends true
     ? BadTargetDim<R>
     : [H] extends [-1]
       ? BadTargetDim<R>
@@ -860,11 +896,11 @@ type BadTargetDim<T extends Shape> = T extends readonly [infer H extends number,
         ? true
         : BadTargetDim<R>
   : false;
-type WithoutNeg1<T extends Shape> = T extends readonly [infer H extends number, ...infer R extends Shape]
+type WithoutNeg1<T extends Shape, Acc extends number[] = []> = T extends readonly [infer H extends number, ...infer R extends Shape]
   ? [H] extends [-1]
-    ? WithoutNeg1<R>
-    : [H, ...WithoutNeg1<R>]
-  : [];
+    ? WithoutNeg1<R, Acc>
+    : WithoutNeg1<R, [...Acc, H]>
+  : Acc;
 type FillNeg1<T extends Shape, V extends number> = { -readonly [K in keyof T]: [T[K]] extends [-1] ? V : T[K] };
 type InferredDim<N extends number, Known extends number> = number extends N
   ? number
@@ -912,7 +948,9 @@ export type ReshapeShape<S extends Shape, T extends Shape> =
           : never;
 /** Rejects a reshape target that cannot hold the elements of S. */
 export type CheckReshape<S extends Shape, T extends Shape> = ShapeCheck<
-  [ReshapeShape<S, T>] extends [never] ? `reshape: cannot reshape ${ShapeStr<S>} (${DimStr<Size<S>>} elements) to ${ShapeStr<T>}` : never
+  ReshapeShape<S, T>,
+  `reshape: cannot reshape ${ShapeStr<S>} (${DimStr<Size<S>>} elements) to ${ShapeStr<T>}`,
+  [S]
 >;
 
 /** `flatten()`: one axis holding all elements. */
@@ -937,7 +975,7 @@ type CountConsuming<Specs extends readonly unknown[], C extends unknown[] = []> 
 type ClampIndex<V, N extends number, Dflt extends number> = [V] extends [null | undefined]
   ? Dflt
   : V extends number
-    ? number extends V
+    ? IsDyn<V> extends true
       ? number
       : `${V}` extends `-${infer P extends number}`
         ? DimCmp<P, N> extends 'lt'
@@ -951,17 +989,28 @@ type ClampIndex<V, N extends number, Dflt extends number> = [V] extends [null | 
             ? number
             : V
     : number;
+/** [start, stop, step] of a range entry; `number`s when its entries are not known. */
+type RangeParts<R> = R extends readonly []
+  ? [undefined, undefined, undefined]
+  : R extends readonly [infer A]
+    ? [A, undefined, undefined]
+    : R extends readonly [infer A, infer B]
+      ? [A, B, undefined]
+      : R extends readonly [infer A, infer B, infer C]
+        ? [A, B, C]
+        : [number, number, number];
 /** Length of a range entry over a dim of size N (`number` when it cannot be computed). */
-type RangeLen<N extends number, R extends readonly unknown[]> = [R[2]] extends [null | undefined | 1]
-  ? RangeLenPos<N, ClampIndex<R[0], N, 0>, ClampIndex<R[1], N, N>, 1>
-  : R[2] extends number
-    ? number extends R[2]
+type RangeLen<N extends number, R> = RangeParts<R> extends [infer Lo, infer Hi, infer St] ? RangeLenOf<N, Lo, Hi, St> : number;
+type RangeLenOf<N extends number, Lo, Hi, St> = [St] extends [null | undefined | 1]
+  ? RangeLenPos<N, ClampIndex<Lo, N, 0>, ClampIndex<Hi, N, N>, 1>
+  : St extends number
+    ? IsDyn<St> extends true
       ? number
-      : `${R[2]}` extends `-${infer K extends number}`
-        ? [R[0], R[1]] extends [null | undefined, null | undefined]
+      : `${St}` extends `-${infer K extends number}`
+        ? [Lo, Hi] extends [null | undefined, null | undefined]
           ? DimCeilDiv<N, K>
           : number
-        : RangeLenPos<N, ClampIndex<R[0], N, 0>, ClampIndex<R[1], N, N>, R[2]>
+        : RangeLenPos<N, ClampIndex<Lo, N, 0>, ClampIndex<Hi, N, N>, St>
     : number;
 type RangeLenPos<N extends number, Lo extends number, Hi extends number, K extends number> = [R0<Lo, Hi>] extends [infer d extends number]
   ? number extends d
@@ -970,9 +1019,9 @@ type RangeLenPos<N extends number, Lo extends number, Hi extends number, K exten
   : number;
 type R0<Lo extends number, Hi extends number> = DimCmp<Hi, Lo> extends 'gt' ? DimSub<Hi, Lo> : DimCmp<Hi, Lo> extends 'none' ? number : 0;
 /** An integer index is in bounds (−n ≤ i < n) unless both are static and it is not. */
-type IndexOk<I extends number, N extends number> = number extends I
+type IndexOk<I extends number, N extends number> = IsDyn<I> extends true
   ? true
-  : number extends N
+  : IsDyn<N> extends true
     ? true
     : `${I}` extends `-${infer P extends number}`
       ? DimCmp<P, N> extends 'gt'
@@ -1000,7 +1049,7 @@ type IndexWalk<S extends Shape, Specs extends readonly unknown[], Fill extends n
               ? IndexWalk<SR, R, Fill, Out>
               : never
             : [Sp] extends [readonly unknown[]]
-              ? IndexWalk<SR, R, Fill, [...Out, RangeLen<d, Sp & readonly unknown[]>]>
+              ? IndexWalk<SR, R, Fill, [...Out, RangeLen<d, Sp>]>
               : [Sp] extends [{ readonly shape: infer I extends Shape }]
                 ? IsFixedRank<I> extends true
                   ? IndexWalk<SR, R, Fill, [...Out, ...I]>
@@ -1037,5 +1086,7 @@ type EllipsisCount<Specs extends readonly unknown[], C extends unknown[] = []> =
   : C['length'];
 /** Rejects index entries that are invalid for S (too many, two ellipses, static out of bounds). */
 export type CheckSlice<S extends Shape, Specs extends readonly unknown[]> = ShapeCheck<
-  [SliceShape<S, Specs>] extends [never] ? `slice: invalid index for shape ${ShapeStr<S>} (too many indices, two ellipses or an index out of bounds)` : never
+  SliceShape<S, Specs>,
+  `slice: invalid index for shape ${ShapeStr<S>} (too many indices, two ellipses or an index out of bounds)`,
+  [S]
 >;

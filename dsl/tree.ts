@@ -5,8 +5,10 @@ import { Tensor } from './tensor.ts';
 /** A nested structure of tensors, as taken and returned by transformed functions. */
 export type Tree<L = Tensor> = L | readonly Tree<L>[] | { readonly [key: string]: Tree<L> };
 
+/** The structure of a tree without its leaves, as treeFlatten returns it. */
 export type TreeDef =
   | { readonly kind: 'leaf' }
+  | { readonly kind: 'none' }
   | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
   | { readonly kind: 'object'; readonly keys: readonly string[]; readonly children: readonly TreeDef[] };
 
@@ -20,6 +22,8 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 export function treeFlatten(tree: unknown): { leaves: unknown[]; def: TreeDef } {
   const leaves: unknown[] = [];
   const walk = (t: unknown): TreeDef => {
+    // null and undefined are empty trees, as None is in JAX.
+    if (t === null || t === undefined) return { kind: 'none' };
     if (Array.isArray(t)) return { kind: 'array', children: t.map(walk) };
     if (isPlainObject(t)) {
       const keys = Object.keys(t).sort();
@@ -37,6 +41,8 @@ export function treeUnflatten<T = unknown>(def: TreeDef, leaves: readonly unknow
   let i = 0;
   const build = (d: TreeDef): unknown => {
     switch (d.kind) {
+      case 'none':
+        return null;
       case 'leaf':
         if (i >= leaves.length) throw new Error(`treeUnflatten: too few leaves (${leaves.length})`);
         return leaves[i++];
@@ -61,8 +67,8 @@ export function treeMap<T>(f: (leaf: unknown, i: number) => unknown, tree: unkno
 
 export function treeDefEqual(a: TreeDef, b: TreeDef): boolean {
   if (a.kind !== b.kind) return false;
-  if (a.kind === 'leaf') return true;
-  const bc = (b as typeof a).children;
+  if (a.kind === 'leaf' || a.kind === 'none') return true;
+  const bc = (b as Extract<TreeDef, { children: unknown }>).children;
   if (a.children.length !== bc.length) return false;
   if (a.kind === 'object' && (b.kind !== 'object' || a.keys.some((k, i) => k !== b.keys[i]))) return false;
   return a.children.every((c, i) => treeDefEqual(c, bc[i]!));

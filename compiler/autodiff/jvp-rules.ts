@@ -5,7 +5,7 @@
 import type { Builder } from '../ir/builder.ts';
 import { isFloat } from '../ir/dtype.ts';
 import type { Var } from '../ir/ir.ts';
-import { Primitive, type PrimitiveParams } from '../ir/primitives.ts';
+import { Primitive, type ControlOp, type PrimitiveParams } from '../ir/primitives.ts';
 
 /** A tangent: a value, or null for a symbolic zero (nothing is computed for it). */
 export type Tangent = Var | null;
@@ -80,7 +80,8 @@ function prodRule(b: Builder, axes: readonly number[], x: Var, t: Tangent): Tang
   return b.reshape(out, kept.map((a) => shape[a]!));
 }
 
-export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
+/** Rules of all primitives but control flow (whose rules are in control-flow-jvp.ts). */
+export const jvpRules: { [P in Exclude<Primitive, ControlOp>]: JvpRule<P> } = {
   [Primitive.Neg]: (b, _p, _x, [t]) => [t ? b.neg(t) : null],
   [Primitive.Abs]: (b, _p, [x], [t]) => [scaled(b, t!, () => b.unary(Primitive.Sign, x!))],
   [Primitive.Sign]: zero,

@@ -3,7 +3,8 @@ import { Builder } from '../ir/builder.ts';
 import { isFloat } from '../ir/dtype.ts';
 import { Var, type Func } from '../ir/ir.ts';
 import { instantiate, jvpRules, type JvpRule, type Tangent } from './jvp-rules.ts';
-import type { Primitive } from '../ir/primitives.ts';
+import { isControl, type ControlOp, type Primitive } from '../ir/primitives.ts';
+import { controlJvpRules, type ControlJvpRule } from './control-flow-jvp.ts';
 
 export interface JvpOptions {
   /** Which inputs carry tangents (non-float inputs never do). Default: all. */
@@ -31,11 +32,20 @@ export function jvpFunc(fn: Func, opts: JvpOptions = {}): Func {
     b.loc = e.loc;
     const xs = e.inputs.map(get);
     const ts = e.inputs.map((v) => tenv.get(v) ?? null);
-    const ys = b.emit(e.primitive, e.params as never, xs);
+    let ys: Var[];
+    let tys: Tangent[];
+    if (ts.every((t) => t === null)) {
+      ys = b.emit(e.primitive, e.params as never, xs);
+      e.outputs.forEach((o, i) => env.set(o, ys[i]!));
+      continue;
+    }
+    if (isControl(e.primitive)) {
+      ({ y: ys, t: tys } = (controlJvpRules[e.primitive] as ControlJvpRule<ControlOp>)(b, e.params as never, xs, ts));
+    } else {
+      ys = b.emit(e.primitive, e.params as never, xs);
+      tys = (jvpRules[e.primitive] as JvpRule<Primitive>)(b, e.params as never, xs, ts, ys);
+    }
     e.outputs.forEach((o, i) => env.set(o, ys[i]!));
-    if (ts.every((t) => t === null)) continue;
-    const rule = jvpRules[e.primitive] as JvpRule<Primitive>;
-    const tys = rule(b, e.params as never, xs, ts, ys);
     e.outputs.forEach((o, i) => tenv.set(o, isFloat(o.aval.dtype) ? tys[i]! : null));
   }
   b.loc = undefined;

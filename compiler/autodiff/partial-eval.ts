@@ -3,7 +3,8 @@
 // Applied to a JVP function with the tangents unknown, it is JAX's linearize: the unknown
 // part is linear in the tangents.
 import { makeEqn, Var, type Eqn, type Func } from '../ir/ir.ts';
-import { Primitive } from '../ir/primitives.ts';
+import { isControl, Primitive, type ControlOp } from '../ir/primitives.ts';
+import { controlPartialEvalRules, type ControlPartialEvalRule } from './control-flow-pe.ts';
 import { dce } from '../passes/dce.ts';
 
 export interface PartialEvalResult {
@@ -53,7 +54,15 @@ export function partialEval(fn: Func, unknownInputs: readonly boolean[], unknown
   };
 
   for (const e of fn.eqns) {
-    if (e.inputs.some((v) => unknown.has(v))) {
+    if (isControl(e.primitive) && e.inputs.some((v) => unknown.has(v))) {
+      const rule = controlPartialEvalRules[e.primitive] as ControlPartialEvalRule<ControlOp>;
+      const outU = rule(e as never, e.inputs.map((v) => unknown.has(v)), {
+        known: (k) => knownEqns.push(k),
+        unknown: (u) => unknownEqns.push(u),
+        toUnknown: unknownSide,
+      });
+      e.outputs.forEach((o, i) => outU[i] && unknown.add(o));
+    } else if (e.inputs.some((v) => unknown.has(v))) {
       const ins = e.inputs.map(unknownSide);
       unknownEqns.push(makeEqn(e.primitive, e.params as never, ins, e.outputs, e.loc));
       for (const o of e.outputs) unknown.add(o);
@@ -86,4 +95,11 @@ export function partialEval(fn: Func, unknownInputs: readonly boolean[], unknown
     outputs: unknownOuts,
   });
   return { known: knownFn, unknown: unknownFn, numResiduals: residuals.length };
+}
+
+/** Which outputs of fn depend on the unknown inputs (conservative through nested regions). */
+export function unknownOutputs(fn: Func, unknownInputs: readonly boolean[]): boolean[] {
+  const unknown = new Set<Var>(fn.inputs.filter((_, i) => unknownInputs[i]));
+  for (const e of fn.eqns) if (e.inputs.some((v) => unknown.has(v))) for (const o of e.outputs) unknown.add(o);
+  return fn.outputs.map((o) => unknown.has(o));
 }

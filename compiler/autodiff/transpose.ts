@@ -3,7 +3,8 @@
 // linear ones are walked backwards, accumulating cotangents.
 import { Builder } from '../ir/builder.ts';
 import { Var, type Func } from '../ir/ir.ts';
-import type { Primitive } from '../ir/primitives.ts';
+import { isControl, type ControlOp, type Primitive } from '../ir/primitives.ts';
+import { controlTransposeRules, type ControlTransposeRule } from './control-flow-transpose.ts';
 import { dce } from '../passes/dce.ts';
 import { isLinearPrimitive, transposeRules, type TransposeRule } from './transpose-rules.ts';
 
@@ -47,6 +48,19 @@ export function transposeFunc(lin: Func, linearInputs: readonly boolean[]): Func
   });
   for (let i = linearEqns.length - 1; i >= 0; i--) {
     const e = linearEqns[i]!;
+    const linMask = e.inputs.map((v) => linear.has(v));
+    if (isControl(e.primitive)) {
+      const cOuts = e.outputs.map((o) => ct.get(o) ?? null);
+      if (cOuts.every((c) => c === null)) continue;
+      b.loc = e.loc;
+      const rule = controlTransposeRules[e.primitive] as ControlTransposeRule<ControlOp>;
+      const cIns = rule(b, e.params as never, e.inputs.map(get), linMask, cOuts, e.outputs.map(get));
+      e.inputs.forEach((v, j) => {
+        const c = cIns[j];
+        if (c && linear.has(v)) addCt(v, c);
+      });
+      continue;
+    }
     const cOut = ct.get(e.outputs[0]!);
     if (!cOut) continue;
     if (!isLinearPrimitive(e.primitive)) {

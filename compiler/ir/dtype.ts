@@ -2,6 +2,7 @@
 // host side store them widened to f32.
 
 export const DTYPES = ['f32', 'f64', 'i32', 'bool', 'f16', 'bf16'] as const;
+/** An element type: f32, f64, i32, bool (f16 and bf16 for GPU work). */
 export type DType = (typeof DTYPES)[number];
 export type FloatDType = 'f32' | 'f64' | 'f16' | 'bf16';
 

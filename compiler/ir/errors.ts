@@ -2,6 +2,7 @@
 // terms (op, operand shapes, source location), never as a raw stack.
 import { locToString, type SourceLoc } from './ir.ts';
 
+/** The base class of the errors Kiln raises for problems in the user's program or data. */
 export class KilnError extends Error {
   override name = 'KilnError';
 }

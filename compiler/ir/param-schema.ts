@@ -1,34 +1,45 @@
 // The kinds of every primitive's params, one table for the printer, the parser and the verifier.
 // The table's type is derived from `PrimitiveParams`, so adding a primitive (or a param) without
 // a schema entry, or giving a param a kind that does not fit its TS type, is a type error.
-// Key order here is the print order: it mirrors the key order of each params interface
-// (test/ir/param-schema.test.ts checks that against primitives.ts).
+// Key order here mirrors the key order of each params interface (test/ir/param-schema.test.ts
+// checks that against primitives.ts). It is the order of parsed params objects, and the print
+// order except that region params (kinds 'func'/'funcs') print after all others, so that the
+// short params stay on the equation's first line.
 import { DTYPES, isDType, type DType } from './dtype.ts';
+import type { Func } from './ir.ts';
 import { Primitive, type PrimitiveParams } from './primitives.ts';
 
 /**
  * What a param value may be. A readonly string list is an enum of bare identifiers
- * (e.g. scatter's mode). Future kinds (sub-function regions for control flow) go here too.
+ * (e.g. scatter's mode). 'func' is one closed sub-function (a region of a control-flow
+ * primitive), 'funcs' a list of them (cond's branches).
  */
-export type ParamKind = 'int' | 'ints' | 'number' | 'numbers' | 'bool' | 'dtype' | readonly string[];
+export type ParamKind = 'int' | 'ints' | 'number' | 'numbers' | 'bool' | 'dtype' | 'func' | 'funcs' | readonly string[];
+
+/** The kinds whose values are regions (sub-functions). */
+export type RegionKind = 'func' | 'funcs';
 
 /**
  * The kinds that fit a param of TS type T. Wrapped in [] so unions are not distributed
  * (`'add' | 'set'` must map to one enum kind, not two).
  */
-export type KindOf<T> = [T] extends [boolean]
-  ? 'bool'
-  : [T] extends [number]
-    ? 'int' | 'number'
-    : [T] extends [readonly number[]]
-      ? 'ints' | 'numbers'
-      : [T] extends [DType]
-        ? [DType] extends [T]
-          ? 'dtype'
-          : readonly T[]
-        : [T] extends [string]
-          ? readonly T[]
-          : never;
+export type KindOf<T> = [T] extends [Func]
+  ? 'func'
+  : [T] extends [readonly Func[]]
+    ? 'funcs'
+    : [T] extends [boolean]
+      ? 'bool'
+      : [T] extends [number]
+        ? 'int' | 'number'
+        : [T] extends [readonly number[]]
+          ? 'ints' | 'numbers'
+          : [T] extends [DType]
+            ? [DType] extends [T]
+              ? 'dtype'
+              : readonly T[]
+            : [T] extends [string]
+              ? readonly T[]
+              : never;
 
 /** Kinds of all params of all primitives. `-?` makes every param of the interface required here. */
 export type ParamSchema = {
@@ -95,6 +106,9 @@ export const PARAM_SCHEMA: ParamSchema = {
   [Primitive.Cumsum]: { axis: 'int', reverse: 'bool' },
   [Primitive.Sort]: { axis: 'int', numKeys: 'int' },
   [Primitive.DotGeneral]: { lhsContract: 'ints', rhsContract: 'ints', lhsBatch: 'ints', rhsBatch: 'ints' },
+  [Primitive.Cond]: { branches: 'funcs' },
+  [Primitive.WhileLoop]: { cond: 'func', body: 'func', condConsts: 'int', bodyConsts: 'int' },
+  [Primitive.Scan]: { body: 'func', length: 'int', reverse: 'bool', numConsts: 'int', numCarry: 'int' },
 };
 
 /** The schema of one primitive as a plain record (names in print order → kinds). */
@@ -109,6 +123,35 @@ export function paramNames(p: Primitive): readonly string[] {
 
 export function isEnumKind(k: ParamKind): k is readonly string[] {
   return typeof k !== 'string';
+}
+
+export function isRegionKind(k: ParamKind): k is RegionKind {
+  return k === 'func' || k === 'funcs';
+}
+
+/**
+ * Whether `v` has the shape of a Func (a name and input/eqn/output lists). Only the outline is
+ * checked here; the verifier checks a region's contents by verifying it as a function.
+ */
+export function isFuncValue(v: unknown): v is Func {
+  if (typeof v !== 'object' || v === null) return false;
+  const f = v as Record<string, unknown>;
+  return typeof f.name === 'string' && Array.isArray(f.inputs) && Array.isArray(f.eqns) && Array.isArray(f.outputs);
+}
+
+/**
+ * The regions held by params of `p`, in schema order: the param name, the list index for a
+ * 'funcs' param, and the Func. Values that are not Funcs are skipped (checkParams reports them).
+ */
+export function regionsOf(p: Primitive, params: object): { param: string; index?: number; func: Func }[] {
+  const rec = params as Record<string, unknown>;
+  const out: { param: string; index?: number; func: Func }[] = [];
+  for (const [param, kind] of Object.entries(paramSchema(p))) {
+    const v = rec[param];
+    if (kind === 'func' && isFuncValue(v)) out.push({ param, func: v });
+    else if (kind === 'funcs' && Array.isArray(v)) v.forEach((f, index) => isFuncValue(f) && out.push({ param, index, func: f }));
+  }
+  return out;
 }
 
 /** How a kind reads in an error message: "expects <describeKind(k)>". */
@@ -127,6 +170,10 @@ export function describeKind(k: ParamKind): string {
       return 'true or false';
     case 'dtype':
       return `a dtype (${DTYPES.join(', ')})`;
+    case 'func':
+      return 'a func (a region: func @name(...) -> (...) { ... })';
+    case 'funcs':
+      return 'a list of funcs';
     default:
       return k satisfies never;
   }
@@ -151,6 +198,10 @@ export function fitsKind(k: ParamKind, v: unknown): boolean {
       return typeof v === 'boolean';
     case 'dtype':
       return typeof v === 'string' && isDType(v);
+    case 'func':
+      return isFuncValue(v);
+    case 'funcs':
+      return Array.isArray(v) && v.every(isFuncValue);
     default:
       return k satisfies never;
   }

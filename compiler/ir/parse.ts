@@ -6,10 +6,13 @@
 //      "expected X, found 'y'";
 //   2. building Funcs from the syntax tree: names resolve to Vars, dtypes and params are checked
 //      against the param schema, locations are decoded;
-//   3. the verifier (verify.ts) on each func; its failures point at the equation's line.
+//   3. the verifier (verify.ts) on each func; its failures point at the equation's line (inside
+//      a region: at the line of the region's equation at fault).
 //
 // The grammar is whitespace-insensitive (newlines are not significant), as MLIR's is, so that
-// nested regions of control-flow primitives can later span lines inside a param value.
+// the regions of control-flow primitives (a param value `name=func @f(...) -> (...) { ... }`)
+// can span lines. A region is a closed scope: its body sees only its own arguments and the
+// values it defines, and a name of an enclosing func used inside it is an error.
 import {
   EmbeddedActionsParser,
   EOF,
@@ -81,17 +84,17 @@ const lexer = new Lexer(ALL_TOKENS, { ensureOptimizations: true, positionTrackin
 // Syntax tree: what was written, with tokens kept for positions. No checking happens here.
 
 /**
- * A param value as written. New kinds of value extend this union and the `value` rule:
- * control-flow primitives will add `{ kind: 'region', ... }` (a nested `{ ... }` body, which
- * cannot be confused with the params braces because it only appears after `name=`) and
- * `{ kind: 'funcref', tok }` for `@name` references (the AtName token).
+ * A param value as written. New kinds of value extend this union and the `value` rule.
+ * A region is a whole nested func (`tok` is its 'func' keyword); it cannot be confused with
+ * anything else because it starts with the 'func' keyword.
  */
 type SynValue =
   | { kind: 'number'; tok: IToken }
   | { kind: 'bool'; tok: IToken; value: boolean }
   | { kind: 'ident'; tok: IToken }
   | { kind: 'string'; tok: IToken }
-  | { kind: 'list'; tok: IToken; items: SynValue[] };
+  | { kind: 'list'; tok: IToken; items: SynValue[] }
+  | { kind: 'region'; tok: IToken; func: SynFunc };
 
 interface SynParam {
   name: IToken;
@@ -118,6 +121,8 @@ interface SynEqn {
   loc: SynLoc | undefined;
 }
 interface SynFunc {
+  /** The 'func' keyword. */
+  kw: IToken;
   name: IToken;
   args: { name: IToken; type: SynType }[];
   results: SynType[];
@@ -164,8 +169,9 @@ class IrParser extends EmbeddedActionsParser {
   });
 
   // func := 'func' @name '(' (%x ':' type),* ')' '->' '(' type,* ')' '{' eqn* 'return' %x,* '}'
+  // (Also a param value: a region, so this rule is recursive through eqn, param and value.)
   private readonly func = this.RULE('func', (): SynFunc => {
-    this.CONSUME(Func);
+    const kw = this.CONSUME(Func);
     const name = this.CONSUME(AtName, { ERR_MSG: "expected a function name like @main after 'func'" });
     this.CONSUME(LParen, { ERR_MSG: "expected '(' to open the argument list" });
     const args: SynFunc['args'] = [];
@@ -192,7 +198,7 @@ class IrParser extends EmbeddedActionsParser {
     const retOperands: IToken[] = [];
     this.MANY_SEP2({ SEP: Comma, DEF: () => retOperands.push(this.CONSUME1(ValueName)) });
     this.CONSUME(RBrace, { ERR_MSG: "expected '}' after the return values" });
-    return { name, args, results, eqns, ret, retOperands };
+    return { kw, name, args, results, eqns, ret, retOperands };
   });
 
   // eqn := %x,+ '=' prim %x,* params? ':' type,+ loc?
@@ -249,11 +255,10 @@ class IrParser extends EmbeddedActionsParser {
     return { name, value: this.SUBRULE(this.value) };
   });
 
-  // value := number | 'true' | 'false' | name | string | '[' value,* ']'
-  // (extension point: add `region` and `@name` alternatives here for control flow).
+  // value := number | 'true' | 'false' | name | string | '[' value,* ']' | func
   private readonly value = this.RULE('value', (): SynValue =>
     this.OR({
-      ERR_MSG: 'a param value (a number, true, false, a name or a [list])',
+      ERR_MSG: 'a param value (a number, true, false, a name, a [list] or a func region)',
       DEF: [
         { ALT: () => ({ kind: 'number', tok: this.CONSUME(NumberTok) }) },
         { ALT: () => ({ kind: 'number', tok: this.CONSUME(NonFinite) }) },
@@ -262,6 +267,12 @@ class IrParser extends EmbeddedActionsParser {
         { ALT: () => ({ kind: 'ident', tok: this.CONSUME(Identifier) }) },
         { ALT: () => ({ kind: 'string', tok: this.CONSUME(StringTok) }) },
         { ALT: () => this.SUBRULE(this.list) },
+        {
+          ALT: () => {
+            const func = this.SUBRULE(this.func);
+            return { kind: 'region', tok: func.kw, func };
+          },
+        },
       ],
     }),
   );
@@ -401,10 +412,13 @@ function typeOf(src: Source, t: SynType): AVal {
   return { dtype: d, shape: t.dims.map((tok) => nonNegInt(src, tok, 'dimension')) };
 }
 
-const valueText = (v: SynValue) => (v.kind === 'list' ? 'a list' : found(v.tok));
+const valueText = (v: SynValue) => (v.kind === 'list' ? 'a list' : v.kind === 'region' ? 'a func' : found(v.tok));
+
+/** Builds a region's Func from its syntax (a closed scope nested in the current one). */
+type RegionBuilder = (f: SynFunc) => Func;
 
 /** A param value of the given kind, or a ParseError naming the param and the primitive. */
-function paramValue(src: Source, prim: Primitive, name: string, kind: ParamKind, v: SynValue): unknown {
+function paramValue(src: Source, prim: Primitive, name: string, kind: ParamKind, v: SynValue, region: RegionBuilder): unknown {
   const bad = (at: SynValue, what = describeKind(kind)): never =>
     src.fail(at.tok, `param '${name}' of ${prim} expects ${what}, found ${valueText(at)}`);
   const int = (x: SynValue): number => {
@@ -413,6 +427,7 @@ function paramValue(src: Source, prim: Primitive, name: string, kind: ParamKind,
   };
   const num = (x: SynValue): number => (x.kind === 'number' ? numberOf(x.tok) : bad(x, 'a number'));
   const list = <T>(item: (x: SynValue) => T): T[] => (v.kind === 'list' ? v.items.map(item) : bad(v));
+  const func = (x: SynValue): Func => (x.kind === 'region' ? region(x.func) : bad(x, describeKind('func')));
   if (isEnumKind(kind)) return v.kind === 'ident' && kind.includes(v.tok.image) ? v.tok.image : bad(v);
   switch (kind) {
     case 'int':
@@ -427,13 +442,17 @@ function paramValue(src: Source, prim: Primitive, name: string, kind: ParamKind,
       return v.kind === 'bool' ? v.value : bad(v);
     case 'dtype':
       return v.kind === 'ident' && isDType(v.tok.image) ? v.tok.image : bad(v);
+    case 'func':
+      return func(v);
+    case 'funcs':
+      return list(func);
     default:
       return kind satisfies never;
   }
 }
 
 /** The typed params object of one equation, keys in schema order. */
-function paramsOf(src: Source, prim: Primitive, e: SynEqn): Params {
+function paramsOf(src: Source, prim: Primitive, e: SynEqn, region: RegionBuilder): Params {
   const schema = paramSchema(prim);
   const names = Object.keys(schema);
   const given = new Map<string, SynParam>();
@@ -450,20 +469,29 @@ function paramsOf(src: Source, prim: Primitive, e: SynEqn): Params {
   for (const n of names) {
     const p = given.get(n);
     if (!p) src.fail(e.lbrace ?? e.prim, `${prim} is missing param '${n}' (${describeKind(schema[n]!)})`);
-    out[n] = paramValue(src, prim, n, schema[n]!, p.value);
+    out[n] = paramValue(src, prim, n, schema[n]!, p.value, region);
   }
   // The schema table is typed against PrimitiveParams, so an object that passed it is one.
   return out as Params;
 }
 
-/** A value name's scope within one func: name → Var, and where each name is defined. */
+/**
+ * A value name's scope within one func: name → Var, and where each name is defined. A region's
+ * scope has the enclosing func's scope as `parent`, consulted only to explain a capture.
+ */
 class Scope {
   private readonly vars = new Map<string, { v: Var; tok: IToken }>();
   constructor(
     private readonly src: Source,
     /** First definition of every name in the func, to tell "used too early" from "undefined". */
     private readonly allDefs: Map<string, IToken>,
+    private readonly parent?: Scope,
   ) {}
+
+  /** Whether `name` names a value of this func (defined already or later). */
+  private knows(name: string): boolean {
+    return this.vars.has(name) || this.allDefs.has(name);
+  }
 
   define(tok: IToken, a: AVal): Var {
     const prev = this.vars.get(tok.image);
@@ -478,6 +506,11 @@ class Scope {
     if (hit) return hit.v;
     const def = this.allDefs.get(tok.image);
     if (def) this.src.fail(tok, `${tok.image} is used before its definition at ${def.startLine}:${def.startColumn}`);
+    for (let s = this.parent; s; s = s.parent) {
+      if (s.knows(tok.image)) {
+        this.src.fail(tok, `use of ${tok.image} of an enclosing func: regions cannot capture outer values and must take them as inputs`);
+      }
+    }
     return this.src.fail(tok, `use of undefined value ${tok.image}`);
   }
 }
@@ -488,7 +521,7 @@ function buildEqn(src: Source, scope: Scope, e: SynEqn): Eqn {
     src.fail(e.prim, `unknown primitive '${primName}'${suggest(primName, Object.values(Primitive))}`);
   }
   const inputs = e.operands.map((t) => scope.use(t));
-  const params = paramsOf(src, primName, e);
+  const params = paramsOf(src, primName, e, (f) => buildFunc(src, f, scope));
   if (e.types.length !== e.outs.length) {
     src.fail(e.colon, `${e.outs.length} result name(s) but ${e.types.length} result type(s)`);
   }
@@ -506,12 +539,16 @@ function buildEqn(src: Source, scope: Scope, e: SynEqn): Eqn {
   return makeEqn(primName, params, inputs, outputs, loc);
 }
 
-function buildFunc(src: Source, f: SynFunc): Func {
+/**
+ * The Func of one `func` syntax node. `parent` is the scope of the enclosing func when `f` is
+ * a region; only a top-level func is verified here (verifying it verifies its regions).
+ */
+function buildFunc(src: Source, f: SynFunc, parent?: Scope): Func {
   const allDefs = new Map<string, IToken>();
   for (const t of [...f.args.map((a) => a.name), ...f.eqns.flatMap((e) => e.outs)]) {
     if (!allDefs.has(t.image)) allDefs.set(t.image, t);
   }
-  const scope = new Scope(src, allDefs);
+  const scope = new Scope(src, allDefs, parent);
   const name = funcName(src, f.name);
   const inputs = f.args.map((a) => scope.define(a.name, typeOf(src, a.type)));
   const results = f.results.map((t) => typeOf(src, t));
@@ -526,19 +563,33 @@ function buildFunc(src: Source, f: SynFunc): Func {
     }
   });
   const fn: Func = { name, inputs, eqns, outputs };
+  if (parent) return fn;
   try {
     verifyFunc(fn);
   } catch (err) {
     if (!(err instanceof VerifyError)) throw err;
-    // Point at the failing equation (at its result type when the fault is a result's type).
-    let at: IToken = f.ret;
-    if (err instanceof EqnVerifyError) {
-      const se = f.eqns[err.eqnIndex]!;
-      at = err.outputIndex !== undefined ? (se.types[err.outputIndex]?.dtype ?? se.outs[0]!) : se.outs[0]!;
-    }
-    src.fail(at, err.message);
+    src.fail(faultToken(f, err), err.message);
   }
   return fn;
+}
+
+/**
+ * Where a verifier error points in the syntax of `f`: the failing equation (at its result type
+ * when the fault is a result's type), followed into the region at fault when there is one;
+ * the `return` for faults outside any equation.
+ */
+function faultToken(f: SynFunc, err: VerifyError): IToken {
+  if (!(err instanceof EqnVerifyError)) return f.ret;
+  const se = f.eqns[err.eqnIndex];
+  if (!se) return f.ret;
+  if (err.region) {
+    const { param, index, error } = err.region;
+    const p = se.params.find((q) => q.name.image === param);
+    let v: SynValue | undefined = p?.value;
+    if (index !== undefined) v = v?.kind === 'list' ? v.items[index] : undefined;
+    return v?.kind === 'region' ? faultToken(v.func, error) : (p?.name ?? se.outs[0]!);
+  }
+  return err.outputIndex !== undefined ? (se.types[err.outputIndex]?.dtype ?? se.outs[0]!) : se.outs[0]!;
 }
 
 function funcName(src: Source, tok: IToken): string {
@@ -566,7 +617,7 @@ function parseSyntax(src: Source): SynFunc[] {
   const open = lexed.tokens.find((t) => t.tokenType === UnterminatedString);
   if (open) src.fail(open, 'unterminated string (missing closing \'"\' on this line)');
 
-  // Bound the nesting depth up front: the grammar is recursive (lists, later regions), and a
+  // Bound the nesting depth up front: the grammar is recursive (lists, regions), and a
   // stack overflow deep inside chevrotain could not say where the problem is.
   let depth = 0;
   for (const t of lexed.tokens) {

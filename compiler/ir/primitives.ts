@@ -1,6 +1,7 @@
 // The one primitive set of Kiln, at about the level of JAX's lax. Every user-facing op is
 // built from these; every pass, transform and backend switches over this enum exhaustively.
 import type { DType } from './dtype.ts';
+import type { Func } from './ir.ts';
 
 export enum Primitive {
   // unary elementwise
@@ -70,6 +71,10 @@ export enum Primitive {
   Sort = 'sort',
   // contraction
   DotGeneral = 'dot_general',
+  // control flow (params hold closed sub-functions, printed as regions)
+  Cond = 'cond',
+  WhileLoop = 'while_loop',
+  Scan = 'scan',
 }
 
 type NoParams = Record<string, never>;
@@ -161,6 +166,22 @@ export interface PrimitiveParams {
     lhsBatch: number[];
     rhsBatch: number[];
   };
+  /**
+   * operands: index (i32 scalar, clamped into range), then the branch operands. Runs
+   * branches[index] on the operands; every branch has the same signature.
+   */
+  [Primitive.Cond]: { branches: Func[] };
+  /**
+   * operands: cond consts, body consts, initial carry. cond: (cond consts, carry) -> bool
+   * scalar; body: (body consts, carry) -> carry. Loops while cond holds; returns the carry.
+   */
+  [Primitive.WhileLoop]: { cond: Func; body: Func; condConsts: number; bodyConsts: number };
+  /**
+   * operands: consts, initial carry, xs (each with leading axis `length`). body: (consts, carry,
+   * x slices) -> (carry, y slices). Results: final carry, then ys stacked along a new leading
+   * axis. With `reverse`, iterates from the last slice to the first (ys keep their positions).
+   */
+  [Primitive.Scan]: { body: Func; length: number; reverse: boolean; numConsts: number; numCarry: number };
 }
 
 export type Params<P extends Primitive = Primitive> = PrimitiveParams[P];
@@ -186,6 +207,9 @@ export const VIEW_OPS = [
   Primitive.BroadcastInDim, Primitive.Reshape, Primitive.Transpose, Primitive.Slice, Primitive.Rev,
 ] as const;
 
+export const CONTROL_OPS = [Primitive.Cond, Primitive.WhileLoop, Primitive.Scan] as const;
+export type ControlOp = (typeof CONTROL_OPS)[number];
+
 export type UnaryOp = (typeof UNARY_OPS)[number];
 export type BinaryOp = (typeof BINARY_OPS)[number];
 export type CompareOp = (typeof COMPARE_OPS)[number];
@@ -198,4 +222,5 @@ export function isPrimitive(s: string): s is Primitive {
 export const isUnary = (p: Primitive): p is UnaryOp => (UNARY_OPS as readonly Primitive[]).includes(p);
 export const isBinary = (p: Primitive): p is BinaryOp => (BINARY_OPS as readonly Primitive[]).includes(p);
 export const isCompare = (p: Primitive): p is CompareOp => (COMPARE_OPS as readonly Primitive[]).includes(p);
+export const isControl = (p: Primitive): p is ControlOp => (CONTROL_OPS as readonly Primitive[]).includes(p);
 export const isReduce = (p: Primitive): p is ReduceOp => (REDUCE_OPS as readonly Primitive[]).includes(p);

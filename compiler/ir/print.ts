@@ -7,10 +7,25 @@
 //     return %2
 //   }
 //
+// A Func-valued param (a region of a control-flow primitive) prints as a nested func in the
+// same syntax, after the other params. Its header follows `name=` on the equation's line, its
+// body is indented two spaces more than that line, and its closing brace lines up with the
+// line's start; so regions nest to any depth:
+//
+//   %3 = cond %0, %1 {branches=[func @neg(%0: f32[2]) -> (f32[2]) {
+//     %1 = neg %0 : f32[2]
+//     return %1
+//   }, func @id(%0: f32[2]) -> (f32[2]) {
+//     return %0
+//   }]} : f32[2]
+//
+// A region is closed (it sees only its own inputs), so its values are numbered from %0 again.
+//
 // The printer does not verify: it prints invalid IR too (for error messages and debugging),
-// in a form the parser then rejects (an undefined value prints as `%?<id>`).
+// in a form the parser then rejects (an undefined value prints as `%?<id>`, which is also how
+// a region's use of an outer value, which regions may not capture, prints).
 import type { AVal, Eqn, Func, SourceLoc, Var } from './ir.ts';
-import { paramSchema } from './param-schema.ts';
+import { isFuncValue, isRegionKind, paramSchema } from './param-schema.ts';
 import type { Primitive } from './primitives.ts';
 
 /** A type: `f32[2,3]`, scalars `f32[]`. */
@@ -58,26 +73,37 @@ export function printFuncName(name: string): string {
 
 /**
  * One param value. Strings print bare (dtypes, enum members) unless they could be misread.
- * Sub-function params of control-flow primitives (regions, `@name` references) will add cases.
+ * A Func prints as a region (see the top of this file); `indent` is the indentation of the
+ * equation line the value is on, which the region's body is indented relative to.
  */
-export function printParamValue(v: unknown): string {
+export function printParamValue(v: unknown, indent = ''): string {
   if (typeof v === 'number') return printNumber(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'string') return BARE_IDENT.test(v) && !KEYWORDS.has(v) ? v : quoteString(v);
-  if (Array.isArray(v)) return `[${v.map(printParamValue).join(',')}]`;
+  if (Array.isArray(v)) {
+    // Regions in a list are separated by ', ' (a region ends a line with '}'); numbers by ','.
+    const sep = v.some(isFuncValue) ? ', ' : ',';
+    return `[${v.map((x) => printParamValue(x, indent)).join(sep)}]`;
+  }
+  if (isFuncValue(v)) return printFuncAt(v, indent);
   // Only reachable for params that break the schema; keep it visibly unparseable.
   return `<${v === undefined ? 'undefined' : typeof v}>`;
 }
 
-/** ` {a=1, b=[2,3]}` in schema (= interface) key order, or '' when there are no params. */
-export function printParams(prim: Primitive, params: object): string {
+/**
+ * ` {a=1, b=[2,3]}` in schema (= interface) key order, except that region params come last;
+ * '' when there are no params. `indent` is that of the equation line (for regions).
+ */
+export function printParams(prim: Primitive, params: object, indent = ''): string {
   const rec = params as Record<string, unknown>;
-  // Schema keys first, in their order; keys the schema lacks (invalid IR) after them, so the
-  // printed text shows everything the object holds.
-  const names = Object.keys(paramSchema(prim));
+  // Schema keys first, in their order, regions after the others; keys the schema lacks
+  // (invalid IR) after them, so the printed text shows everything the object holds.
+  const schema = paramSchema(prim);
+  const keys = Object.keys(schema);
+  const names = [...keys.filter((k) => !isRegionKind(schema[k]!)), ...keys.filter((k) => isRegionKind(schema[k]!))];
   for (const k of Object.keys(rec)) if (!names.includes(k)) names.push(k);
   if (names.length === 0) return '';
-  return ` {${names.map((k) => `${k}=${printParamValue(rec[k])}`).join(', ')}}`;
+  return ` {${names.map((k) => `${k}=${printParamValue(rec[k], indent)}`).join(', ')}}`;
 }
 
 export function printLoc(l: SourceLoc): string {
@@ -99,30 +125,50 @@ class Namer {
   }
 }
 
-function printEqn(e: Eqn, names: Namer): string {
+function printEqn(e: Eqn, names: Namer, indent: string): string {
   // Operands are named before outputs are defined, so `%1 = neg %1` shows a self-use as undefined.
   const ins = e.inputs.map((v) => names.use(v)).join(', ');
   const outs = e.outputs.map((v) => names.define(v)).join(', ');
   const types = e.outputs.map((v) => printType(v.aval)).join(', ');
-  let line = `  ${outs} = ${e.primitive}`;
+  let line = `${indent}${outs} = ${e.primitive}`;
   if (ins) line += ` ${ins}`;
-  line += printParams(e.primitive, e.params);
+  line += printParams(e.primitive, e.params, indent);
   line += ` : ${types}`;
   if (e.loc) line += `  ${printLoc(e.loc)}`;
   return line;
 }
 
+// The funcs being printed, innermost last: a func that (through a corrupted params object)
+// contains itself prints as a visibly unparseable marker instead of recursing forever.
+const printing = new Set<Func>();
+
+/**
+ * A func whose header starts wherever the caller puts it and whose body lines are indented
+ * by `indent` + two spaces; the closing brace is at `indent`. No trailing newline.
+ */
+function printFuncAt(fn: Func, indent: string): string {
+  if (printing.has(fn)) return `<cyclic ${printFuncName(fn.name)}>`;
+  printing.add(fn);
+  try {
+    // A fresh namer: every func, regions included, numbers its values from %0.
+    const names = new Namer();
+    const inner = indent + '  ';
+    const args = fn.inputs.map((v) => `${names.define(v)}: ${printType(v.aval)}`).join(', ');
+    const results = fn.outputs.map((v) => printType(v.aval)).join(', ');
+    const lines = [`func ${printFuncName(fn.name)}(${args}) -> (${results}) {`];
+    for (const e of fn.eqns) lines.push(printEqn(e, names, inner));
+    const ret = fn.outputs.map((v) => names.use(v)).join(', ');
+    lines.push(ret ? `${inner}return ${ret}` : `${inner}return`);
+    lines.push(`${indent}}`);
+    return lines.join('\n');
+  } finally {
+    printing.delete(fn);
+  }
+}
+
 /** The text of one func, ending in a newline. */
 export function printFunc(fn: Func): string {
-  const names = new Namer();
-  const args = fn.inputs.map((v) => `${names.define(v)}: ${printType(v.aval)}`).join(', ');
-  const results = fn.outputs.map((v) => printType(v.aval)).join(', ');
-  const lines = [`func ${printFuncName(fn.name)}(${args}) -> (${results}) {`];
-  for (const e of fn.eqns) lines.push(printEqn(e, names));
-  const ret = fn.outputs.map((v) => names.use(v)).join(', ');
-  lines.push(ret ? `  return ${ret}` : '  return');
-  lines.push('}');
-  return lines.join('\n') + '\n';
+  return printFuncAt(fn, '') + '\n';
 }
 
 /** Several funcs, separated by a blank line. */

@@ -2,7 +2,7 @@
 // verifier and every pass use these, so an operand error is caught the same way everywhere.
 import { isFloat, type DType } from './dtype.ts';
 import { ShapeError } from './errors.ts';
-import { aval, avalToString, sizeOf, type AVal } from './ir.ts';
+import { aval, avalToString, sameAval, sizeOf, type AVal, type Func } from './ir.ts';
 import { Primitive, type PrimitiveParams } from './primitives.ts';
 
 function fail(op: Primitive, detail: string): never {
@@ -308,9 +308,47 @@ function rule(op: Primitive, p: never, ins: readonly AVal[]): AVal[] {
       const rFree = r.shape.filter((_, i) => !q.rhsContract.includes(i) && !q.rhsBatch.includes(i));
       return [aval([...q.lhsBatch.map((a) => l.shape[a]!), ...lFree, ...rFree], l.dtype)];
     }
+    case Primitive.Cond: {
+      const q = p as PrimitiveParams[Primitive.Cond];
+      if (ins.length < 1 || x!.dtype !== 'i32' || x!.shape.length !== 0) fail(op, `first operand must be an i32[] branch index, got ${ins[0] ? avalToString(ins[0]) : 'none'}`);
+      if (q.branches.length < 1) fail(op, `needs at least one branch`);
+      const args = ins.slice(1);
+      for (const [i, br] of q.branches.entries()) checkSignature(op, `branch ${i}`, br, args, q.branches[0]!.outputs.map((v) => v.aval));
+      return q.branches[0]!.outputs.map((v) => aval(v.aval.shape, v.aval.dtype));
+    }
+    case Primitive.WhileLoop: {
+      const q = p as PrimitiveParams[Primitive.WhileLoop];
+      const nc = q.condConsts, nb = q.bodyConsts;
+      if (ins.length < nc + nb) fail(op, `expects ${nc}+${nb} consts, got ${ins.length} operands`);
+      const carry = ins.slice(nc + nb);
+      checkSignature(op, 'cond', q.cond, [...ins.slice(0, nc), ...carry], [aval([], 'bool')]);
+      checkSignature(op, 'body', q.body, [...ins.slice(nc, nc + nb), ...carry], carry);
+      return carry.map((a) => aval(a.shape, a.dtype));
+    }
+    case Primitive.Scan: {
+      const q = p as PrimitiveParams[Primitive.Scan];
+      const { numConsts: nc, numCarry: nk, length } = q;
+      if (!Number.isInteger(length) || length < 0) fail(op, `invalid length ${length}`);
+      if (ins.length < nc + nk) fail(op, `expects ${nc} consts and ${nk} carries, got ${ins.length} operands`);
+      const xs = ins.slice(nc + nk);
+      for (const a of xs) if (a.shape[0] !== length) fail(op, `scanned operand ${avalToString(a)} must have leading axis ${length}`);
+      const carry = ins.slice(nc, nc + nk);
+      const slices = xs.map((a) => aval(a.shape.slice(1), a.dtype));
+      const outs = q.body.outputs.map((v) => v.aval);
+      checkSignature(op, 'body', q.body, [...ins.slice(0, nc), ...carry, ...slices], [...carry, ...outs.slice(nk)]);
+      return [...carry.map((a) => aval(a.shape, a.dtype)), ...outs.slice(nk).map((a) => aval([length, ...a.shape], a.dtype))];
+    }
     default:
       return op satisfies never;
   }
+}
+
+/** A region's inputs and outputs must have exactly the given types. */
+function checkSignature(op: Primitive, what: string, fn: Func, ins: readonly AVal[], outs: readonly AVal[]): void {
+  const sig = (xs: readonly AVal[]) => `(${xs.map(avalToString).join(', ')})`;
+  const same = (a: readonly AVal[], b: readonly AVal[]) => a.length === b.length && a.every((v, i) => sameAval(v, b[i]!));
+  if (!same(fn.inputs.map((v) => v.aval), ins)) fail(op, `${what} @${fn.name} takes ${sig(fn.inputs.map((v) => v.aval))}, but is given ${sig(ins)}`);
+  if (!same(fn.outputs.map((v) => v.aval), outs)) fail(op, `${what} @${fn.name} returns ${sig(fn.outputs.map((v) => v.aval))}, expected ${sig(outs)}`);
 }
 
 export function checkDType(op: string, d: DType, allowed: readonly DType[]): void {

@@ -5,6 +5,7 @@ import { KilnError, ShapeError, VerifyError } from '../../compiler/ir/errors.ts'
 import { avalToString, sameAval, sizeOf, type AVal, type Func, type Var } from '../../compiler/ir/ir.ts';
 import { Primitive, type PrimitiveParams } from '../../compiler/ir/primitives.ts';
 import { inferAvals } from '../../compiler/ir/shape-rules.ts';
+import { evalCond, evalScan, evalWhileLoop } from './control.ts';
 import { evalConstant, evalIota } from './creation.ts';
 import { evalDotGeneral } from './dot.ts';
 import { evalBinary, evalCompare, evalConvert, evalSelect, evalUnary } from './elementwise.ts';
@@ -21,19 +22,21 @@ type Call = { [P in Primitive]: { readonly prim: P; readonly params: PrimitivePa
 
 /**
  * Applies `prim` to host tensors. Result avals come from `inferAvals` first, so operand
- * errors raise the same ShapeError as everywhere else. Inputs are never mutated; results are
- * fresh arrays.
+ * errors raise the same ShapeError as everywhere else (for control flow, that includes the
+ * regions' signatures against the operands). Inputs are never mutated; results are fresh
+ * arrays. Control-flow primitives run their regions with evalFunc.
  */
 export function evalPrimitive<P extends Primitive>(prim: P, params: PrimitiveParams[P], inputs: readonly HostTensor[]): HostTensor[] {
   const outs = inferAvals(prim, params, inputs.map((t) => t.aval));
   inputs.forEach((t, i) => checkTensor(`${prim} operand ${i}`, t));
-  const res = compute({ prim, params } as Call, inputs, outs[0]!);
+  const res = compute({ prim, params } as Call, inputs, outs);
   return Array.isArray(res) ? res.map((data, i) => ({ aval: outs[i]!, data })) : [{ aval: outs[0]!, data: res }];
 }
 
-/** The result data: one array, or one per result for multi-result primitives (sort). */
-function compute(call: Call, ins: readonly HostTensor[], out: AVal): HostArray | HostArray[] {
+/** The result data: one array, or one per result for multi-result primitives (sort, control flow). */
+function compute(call: Call, ins: readonly HostTensor[], outs: readonly AVal[]): HostArray | HostArray[] {
   const { prim, params } = call;
+  const out = outs[0]!;
   const [x, y, z] = ins as [HostTensor, HostTensor, HostTensor];
   switch (prim) {
     case Primitive.Neg:
@@ -118,6 +121,12 @@ function compute(call: Call, ins: readonly HostTensor[], out: AVal): HostArray |
       return evalSort(ins, params);
     case Primitive.DotGeneral:
       return evalDotGeneral(x, y, params, out);
+    case Primitive.Cond:
+      return evalCond(params, ins, outs, evalFunc);
+    case Primitive.WhileLoop:
+      return evalWhileLoop(params, ins, evalFunc);
+    case Primitive.Scan:
+      return evalScan(params, ins, outs, evalFunc);
     default:
       return prim satisfies never;
   }
@@ -129,6 +138,7 @@ function compute(call: Call, ins: readonly HostTensor[], out: AVal): HostArray |
  * equation whose declared output avals disagree with the shape rules, or a use of an
  * undefined variable, is a VerifyError. Intermediate results are dropped after their last
  * use. An output that is an input is returned as the caller's own tensor (never mutated).
+ * Regions of control-flow equations are evaluated by recursion into evalFunc.
  */
 export function evalFunc(fn: Func, inputs: readonly HostTensor[]): HostTensor[] {
   if (inputs.length !== fn.inputs.length) {

@@ -87,6 +87,7 @@ export function allclose(actual: unknown, expected: unknown, opts: AllcloseOpts 
   }
   let first = -1;
   let bad = 0;
+  let nanBad = 0;
   let maxAbs = 0;
   let maxRel = 0;
   for (let i = 0; i < a.values.length; i++) {
@@ -95,13 +96,13 @@ export function allclose(actual: unknown, expected: unknown, opts: AllcloseOpts 
     bad++;
     if (first < 0) first = i;
     const abs = Math.abs(x - y);
-    if (!Number.isNaN(abs)) {
-      maxAbs = Math.max(maxAbs, abs);
-      if (y !== 0) maxRel = Math.max(maxRel, abs / Math.abs(y));
-      else if (abs !== 0) maxRel = Infinity;
-    } else {
-      maxAbs = NaN;
+    if (Number.isNaN(abs)) {
+      nanBad++;
+      continue;
     }
+    maxAbs = Math.max(maxAbs, abs);
+    if (y !== 0) maxRel = Math.max(maxRel, abs / Math.abs(y));
+    else if (abs !== 0) maxRel = Infinity;
   }
   if (bad === 0) {
     return { pass: true, message: `arrays of shape ${fmtShape(a.shape)} are close (${tol})` };
@@ -112,6 +113,7 @@ export function allclose(actual: unknown, expected: unknown, opts: AllcloseOpts 
     message:
       `arrays are not close (${tol}): ${bad} of ${a.values.length} elements differ\n` +
       `  first mismatch at index ${idx}: received ${a.values[first]}, expected ${e.values[first]}\n` +
-      `  max abs error ${maxAbs}, max rel error ${maxRel}`,
+      `  max abs error ${maxAbs}, max rel error ${maxRel}` +
+      (nanBad ? ` (over the non-NaN mismatches; ${nanBad} mismatch${nanBad > 1 ? 'es involve' : ' involves'} NaN)` : ''),
   };
 }

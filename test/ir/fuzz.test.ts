@@ -32,12 +32,27 @@ func @misc(%0: f32[4], %1: i32[4]) -> (f32[5], f32[], i32[4]) {
   %10 = convert %9 {dtype=f64} : f64[5]
   return %9, %4, %1
 }
+
+func @control(%0: i32[], %1: f32[4], %2: f32[3,4]) -> (f32[4], f32[3,4]) {
+  %3 = cond %0, %1 {branches=[func @neg(%0: f32[4]) -> (f32[4]) {
+    %1 = neg %0 : f32[4]
+    return %1
+  }, func @id(%0: f32[4]) -> (f32[4]) {
+    return %0
+  }]} : f32[4]
+  %4, %5 = scan %3, %2 {length=3, reverse=true, numConsts=0, numCarry=1, body=func @body(%0: f32[4], %1: f32[4]) -> (f32[4], f32[4]) {
+    %2 = add %0, %1 : f32[4]
+    return %2, %0
+  }} : f32[4], f32[3,4]
+  return %4, %5
+}
 `;
 
 // Pieces of the syntax, so that insertions make near-miss programs rather than only noise.
 const FRAGMENTS = [
   '%', '%0', '%99', '@', '@f', '=', ',', ':', '{', '}', '[', ']', '(', ')', '->', '"', '\\', 'func', 'return',
   'loc', 'true', 'nan', '-inf', '1.5', '-1', '1e400', 'f32', 'i32[]', 'neg', 'add', 'axes', '\n', ' ', '//', '&',
+  'body=', 'func @g() -> () { return }', '}}', '}]}',
   '\u0000', '🔥',
 ];
 

@@ -54,7 +54,7 @@ describe('grammar errors', () => {
     ['input ending in a body', BASE.slice(0, BASE.indexOf('%3 = sub')), "model.kir:4:3: expected an equation '%n = ...' or 'return', found end of input"],
     ['input ending before the closing brace', BASE.slice(0, -3), "model.kir:5:12: expected '}' after the return values, found end of input"],
     ['missing arrow', edit(' -> ', ' '), "model.kir:1:29: expected '->' and the result types, found '('"],
-    ['missing param value', edit('axes=[1]', 'axes='), "model.kir:2:28: expected a param value (a number, true, false, a name or a [list]), found '}'"],
+    ['missing param value', edit('axes=[1]', 'axes='), "model.kir:2:28: expected a param value (a number, true, false, a name, a [list] or a func region), found '}'"],
     ['incomplete loc', edit('"model.ts":4:11', '"model.ts":4'), "model.kir:2:59: expected ':' and a column number in loc(...), found ')'"],
     ['operand missing after a comma', edit('sub %0, %2', 'sub %0,'), "model.kir:4:16: expected a value name like %0, found ':'"],
     ['missing =', edit('%3 = sub', '%3 sub'), "model.kir:4:6: expected '=' after the result names, found 'sub'"],

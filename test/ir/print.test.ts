@@ -82,6 +82,23 @@ function everyPrimitive(): Func {
   const [sx, si] = b.ops(P.Sort, { axis: 1, numKeys: 1 }, [x, i]);
   const mm = b.op(P.DotGeneral, { lhsContract: [1], rhsContract: [0], lhsBatch: [], rhsBatch: [] }, [x, w]);
   b.op(P.DotGeneral, { lhsContract: [1], rhsContract: [1], lhsBatch: [0], rhsBatch: [0] }, [x, y]);
+  b.op(P.StopGradient, none, [x]);
+  // Control flow: regions are closed funcs built with their own Builder.
+  const region = (name: string, ins: [number[], DType][], body: (r: Builder, ...args: Var[]) => Var[]): Func => {
+    const r = new Builder();
+    const args = ins.map(([s, d]) => r.arg(s, d));
+    return r.func(name, body(r, ...args));
+  };
+  const one = b.op(P.Constant, { shape: [], dtype: 'i32', data: [1] }, []);
+  const negBranch = region('neg', [[[2, 3], 'f32']], (r, a) => [r.op(P.Neg, none, [a!])]);
+  const idBranch = region('id', [[[2, 3], 'f32']], (_, a) => [a!]);
+  b.op(P.Cond, { branches: [negBranch, idBranch] }, [one, x]);
+  const lessThan = region('less', [[[], 'i32'], [[], 'i32'], [[2, 3], 'f32']], (r, n, k) => [r.op(P.Lt, none, [k!, n!])]);
+  const step = region('step', [[[], 'i32'], [[], 'i32'], [[2, 3], 'f32']], (r, c, k, v) => [r.op(P.Add, none, [k!, c!]), r.op(P.Exp, none, [v!])]);
+  b.ops(P.WhileLoop, { cond: lessThan, body: step, condConsts: 1, bodyConsts: 1 }, [one, one, one, x]);
+  const acc = region('acc', [[[3], 'f32'], [[3], 'f32']], (r, c, xi) => [r.op(P.Add, none, [c!, xi!]), r.op(P.Mul, none, [c!, xi!])]);
+  const row = b.op(P.ReduceSum, { axes: [0] }, [x]);
+  b.ops(P.Scan, { body: acc, length: 2, reverse: true, numConsts: 0, numCarry: 1 }, [row, y]);
   return b.func('every_primitive', [mm, sx!, si!, x]);
 }
 

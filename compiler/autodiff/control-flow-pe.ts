@@ -1,0 +1,140 @@
+// Partial evaluation of control flow: a scan or cond with some unknown inputs becomes a known
+// one (computing what it can, plus residuals) and an unknown one (consuming the residuals).
+// Residuals of a scan body are stacked across iterations, as JAX does.
+import { Builder } from '../ir/builder.ts';
+import { TraceError } from '../ir/errors.ts';
+import { permuteInputs, insertInputs, span, splitList } from '../ir/func-utils.ts';
+import { aval, locToString, makeEqn, Var, type Eqn, type EqnOf, type Func } from '../ir/ir.ts';
+import { Primitive, type ControlOp } from '../ir/primitives.ts';
+import { partialEval, unknownOutputs } from './partial-eval.ts';
+
+export interface PartialEvalSide {
+  known(e: Eqn): void;
+  unknown(e: Eqn): void;
+  /** The var standing for `v` on the unknown side (v itself if unknown, else a residual). */
+  toUnknown(v: Var): Var;
+}
+
+/** Emits the known and unknown parts of e; returns which outputs of e are unknown. */
+export type ControlPartialEvalRule<P extends ControlOp> = (e: EqnOf<P>, unknownIn: readonly boolean[], side: PartialEvalSide) => boolean[];
+
+const or = (a: readonly boolean[], b: readonly boolean[]) => a.map((x, i) => x || b[i]!);
+const pick = <T,>(xs: readonly T[], mask: readonly boolean[], want: boolean) => xs.filter((_, i) => mask[i] === want);
+
+export const controlPartialEvalRules: { [P in ControlOp]: ControlPartialEvalRule<P> } = {
+  [Primitive.WhileLoop]: (e) => {
+    throw new TraceError(
+      `reverse-mode differentiation through whileLoop is not supported (its trip count is only known at run time)` +
+        `${e.loc ? ` at ${locToString(e.loc)}` : ''}; use k.forLoop with a static trip count, or k.scan`,
+    );
+  },
+
+  [Primitive.Cond]: (e, unknownIn, side) => {
+    if (unknownIn[0]) throw new Error('partialEval: a cond index cannot depend on tangents');
+    const opsU = unknownIn.slice(1);
+    const ops = e.inputs.slice(1);
+    const { branches } = e.params;
+    const outU = branches.map((br) => unknownOutputs(br, opsU)).reduce(or);
+    const pes = branches.map((br) => partialEval(br, opsU, outU));
+    const nKnownOut = outU.filter((u) => !u).length;
+    const resAvals = pes.map((pe) => pe.known.outputs.slice(nKnownOut).map((v) => v.aval));
+    const allRes = resAvals.flat();
+    // Known branch i: its known outputs, then every branch's residuals (zeros for the others).
+    const knownBranches = pes.map((pe, i) => {
+      const b = new Builder();
+      const ins = pe.known.inputs.map((v) => new Var(v.aval));
+      const outs = b.inline(pe.known, ins);
+      const res = resAvals.flatMap((avals, j) => (j === i ? outs.slice(nKnownOut) : avals.map((a) => b.zeros(a))));
+      return b.func(`${branches[i]!.name}_known`, ins, [...outs.slice(0, nKnownOut), ...res]);
+    });
+    const resVars = allRes.map((a) => new Var(a));
+    side.known(makeEqn(Primitive.Cond, { branches: knownBranches }, [e.inputs[0]!, ...pick(ops, opsU, false)], [...pick(e.outputs, outU, false), ...resVars], e.loc));
+    // Unknown branch i: takes all residuals, uses its own.
+    let offset = 0;
+    const unknownBranches = pes.map((pe, i) => {
+      const n = resAvals[i]!.length;
+      let f = insertInputs(pe.unknown, allRes.slice(0, offset), 0);
+      f = insertInputs(f, allRes.slice(offset + n), offset + n);
+      offset += n;
+      return { ...f, name: `${branches[i]!.name}_unknown` };
+    });
+    const uIns = [side.toUnknown(e.inputs[0]!), ...resVars.map(side.toUnknown), ...pick(ops, opsU, true).map(side.toUnknown)];
+    side.unknown(makeEqn(Primitive.Cond, { branches: unknownBranches }, uIns, pick(e.outputs, outU, true), e.loc));
+    return outU;
+  },
+
+  [Primitive.Scan]: (e, unknownIn, side) => {
+    const { numConsts: nc, numCarry: nk, length, reverse, body } = e.params;
+    const nx = e.inputs.length - nc - nk;
+    const [cIn, kIn, xIn] = splitList(e.inputs, [nc, nk, nx]) as [Var[], Var[], Var[]];
+    const [uc, ux] = [unknownIn.slice(0, nc), unknownIn.slice(nc + nk)];
+    let uk = unknownIn.slice(nc, nc + nk);
+    // A carry is unknown if its start is, or if the body makes it so: iterate to a fixpoint.
+    let outU: boolean[];
+    for (;;) {
+      outU = unknownOutputs(body, [...uc, ...uk, ...ux]);
+      const next = or(uk, outU.slice(0, nk));
+      if (next.every((v, i) => v === uk[i])) break;
+      uk = next;
+    }
+    const uy = outU.slice(nk);
+    const pe = partialEval(body, [...uc, ...uk, ...ux], [...uk, ...uy]);
+    const K = pe.known;
+    const nKnownOut = K.outputs.length - pe.numResiduals;
+    const kcN = uc.filter((u) => !u).length, kkN = uk.filter((u) => !u).length;
+    const knownConstIns = K.inputs.slice(0, kcN);
+    const knownXIns = K.inputs.slice(kcN + kkN);
+    const outerKnownConsts = pick(cIn, uc, false);
+    const outerKnownXs = pick(xIn, ux, false);
+    // Residuals that are loop-invariant consts or scanned inputs are passed as they are;
+    // the others are stacked as extra outputs of the known scan.
+    type Res = { kind: 'const' | 'xs'; outer: Var } | { kind: 'stacked'; index: number };
+    const res: Res[] = [];
+    const stacked: Var[] = [];
+    for (const r of K.outputs.slice(nKnownOut)) {
+      const ci = knownConstIns.indexOf(r), xi = knownXIns.indexOf(r);
+      if (ci >= 0) res.push({ kind: 'const', outer: outerKnownConsts[ci]! });
+      else if (xi >= 0) res.push({ kind: 'xs', outer: outerKnownXs[xi]! });
+      else {
+        res.push({ kind: 'stacked', index: stacked.length });
+        stacked.push(r);
+      }
+    }
+    const knownBody: Func = { ...K, name: `${body.name}_known`, outputs: [...K.outputs.slice(0, nKnownOut), ...stacked] };
+    const stackedVars = stacked.map((v) => new Var(aval([length, ...v.aval.shape], v.aval.dtype)));
+    side.known(
+      makeEqn(
+        Primitive.Scan,
+        { body: knownBody, length, reverse, numConsts: kcN, numCarry: kkN },
+        [...outerKnownConsts, ...pick(kIn, uk, false), ...outerKnownXs],
+        [...pick(e.outputs.slice(0, nk), uk, false), ...pick(e.outputs.slice(nk), uy, false), ...stackedVars],
+        e.loc,
+      ),
+    );
+    // Unknown body inputs are [res..., uc, uk, ux]; reorder to [const res, uc | uk | stacked, xs res, ux].
+    const nRes = res.length;
+    const ucN = uc.filter(Boolean).length, ukN = uk.filter(Boolean).length, uxN = ux.filter(Boolean).length;
+    const constRes = res.flatMap((r, i) => (r.kind === 'const' ? [i] : []));
+    const stackRes = res.flatMap((r, i) => (r.kind === 'stacked' ? [i] : []));
+    const xsRes = res.flatMap((r, i) => (r.kind === 'xs' ? [i] : []));
+    const order = [...constRes, ...span(nRes, ucN), ...span(nRes + ucN, ukN), ...stackRes, ...xsRes, ...span(nRes + ucN + ukN, uxN)];
+    const unknownBody = { ...permuteInputs(pe.unknown, order), name: `${body.name}_unknown` };
+    const outerOf = (i: number) => {
+      const r = res[i]!;
+      return r.kind === 'stacked' ? stackedVars[r.index]! : r.outer;
+    };
+    const operands = [
+      ...constRes.map(outerOf), ...pick(cIn, uc, true), ...pick(kIn, uk, true), ...stackRes.map(outerOf), ...xsRes.map(outerOf), ...pick(xIn, ux, true),
+    ].map(side.toUnknown);
+    side.unknown(
+      makeEqn(
+        Primitive.Scan,
+        { body: unknownBody, length, reverse, numConsts: constRes.length + ucN, numCarry: ukN },
+        operands,
+        [...pick(e.outputs.slice(0, nk), uk, true), ...pick(e.outputs.slice(nk), uy, true)],
+        e.loc,
+      ),
+    );
+    return [...uk, ...uy];
+  },
+};
