@@ -1,7 +1,7 @@
 // Building Tensors from JS values and binding primitives on Tensors.
 import { allocHost, castScalar, type DType, type HostArray } from '../compiler/ir/dtype.ts';
 import { ShapeError } from '../compiler/ir/errors.ts';
-import { aval, sizeOf } from '../compiler/ir/ir.ts';
+import { aval, sizeOf, type SourceLoc } from '../compiler/ir/ir.ts';
 import { Primitive, type PrimitiveParams } from '../compiler/ir/primitives.ts';
 import { Tensor, type Shape } from './tensor.ts';
 import { bindValues, currentTrace } from './trace.ts';
@@ -13,8 +13,8 @@ export type TypedArrayLike = Float32Array | Float64Array | Int32Array | Uint8Arr
 /** Anything an op accepts in place of a tensor; JS numbers are weakly typed (take the other dtype). */
 export type TensorLike = Tensor | number | boolean | readonly NestedArray[];
 
-export function bind<P extends Primitive>(prim: P, params: PrimitiveParams[P], inputs: readonly Tensor[]): Tensor[] {
-  return bindValues(prim, params, inputs.map((t) => t._value)).map((v) => Tensor._wrap(v));
+export function bind<P extends Primitive>(prim: P, params: PrimitiveParams[P], inputs: readonly Tensor[], loc?: SourceLoc): Tensor[] {
+  return bindValues(prim, params, inputs.map((t) => t._value), loc).map((v) => Tensor._wrap(v));
 }
 
 export function bind1<P extends Primitive>(prim: P, params: PrimitiveParams[P], ...inputs: readonly Tensor[]): Tensor {

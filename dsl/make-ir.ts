@@ -128,7 +128,8 @@ export function callIR(func: Func, inputs: readonly Tensor[]): Tensor[] {
     return t;
   };
   for (const e of func.eqns) {
-    const outs = bind(e.primitive, e.params as never, e.inputs.map(read));
+    // Equations keep the location of the user code they came from.
+    const outs = bind(e.primitive, e.params as never, e.inputs.map(read), e.loc);
     e.outputs.forEach((v, i) => env.set(v, outs[i]!));
   }
   return func.outputs.map(read);

@@ -104,16 +104,22 @@ function avalOf(v: Value): AVal {
  * Applies a primitive to values: evaluates it now, or records it in the innermost trace.
  * Shape errors name the op, the operands and the user's source location.
  */
-export function bindValues<P extends Primitive>(prim: P, params: PrimitiveParams[P], inputs: readonly Value[]): Value[] {
+export function bindValues<P extends Primitive>(
+  prim: P,
+  params: PrimitiveParams[P],
+  inputs: readonly Value[],
+  /** The source location to record; by default the user's call site. */
+  at?: SourceLoc,
+): Value[] {
   const trace = currentTrace();
   if (!trace) {
     try {
       return evalPrimitive(prim, params, inputs.map((v) => requireEager(v))).map((host) => ({ kind: 'concrete', host }));
     } catch (e) {
-      throw e instanceof ShapeError ? e.at(userLocation()) : e;
+      throw e instanceof ShapeError ? e.at(at ?? userLocation()) : e;
     }
   }
-  const loc: SourceLoc | undefined = userLocation();
+  const loc: SourceLoc | undefined = at ?? userLocation();
   let outAvals: AVal[];
   try {
     outAvals = inferAvals(prim, params, inputs.map(avalOf));

@@ -1,16 +1,27 @@
-// Dead-code elimination: drops equations whose outputs nothing uses. Every primitive is pure,
-// so an unused equation can always go.
-import type { Func, Var } from '../ir/ir.ts';
+// Dead-code elimination: drops equations whose outputs nothing uses, in regions too. Every
+// primitive is pure, so an unused equation can always go.
+import type { Eqn, Func, Var } from '../ir/ir.ts';
+import { isControl } from '../ir/primitives.ts';
+import { mapRegions } from './rewrite.ts';
 
 export function dce(fn: Func): Func {
   const live = new Set<Var>(fn.outputs);
-  const kept = [];
+  const kept: Eqn[] = [];
+  let changed = false;
   for (let i = fn.eqns.length - 1; i >= 0; i--) {
-    const e = fn.eqns[i]!;
-    if (!e.outputs.some((o) => live.has(o))) continue;
+    let e = fn.eqns[i]!;
+    if (!e.outputs.some((o) => live.has(o))) {
+      changed = true;
+      continue;
+    }
+    if (isControl(e.primitive)) {
+      const before = e;
+      e = mapRegions(e, dce);
+      if (e !== before) changed = true;
+    }
     kept.push(e);
     for (const v of e.inputs) live.add(v);
   }
   kept.reverse();
-  return kept.length === fn.eqns.length ? fn : { ...fn, eqns: kept };
+  return changed ? { ...fn, eqns: kept } : fn;
 }

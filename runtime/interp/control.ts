@@ -20,7 +20,7 @@ export type RunFunc = (fn: Func, inputs: readonly HostTensor[]) => HostTensor[];
 function detach(results: readonly HostTensor[], operands: readonly HostTensor[]): HostArray[] {
   const held = new Set<ArrayBufferLike>(operands.map((t) => t.data.buffer));
   return results.map((t) => {
-    if (held.has(t.data.buffer)) return t.data;
+    if (held.has(t.data.buffer)) return t.data.slice();
     held.add(t.data.buffer);
     return t.data;
   });

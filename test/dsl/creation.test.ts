@@ -78,6 +78,15 @@ describe('array', () => {
     expect(y.toArray()).toEqual([1, 2]);
   });
 
+  // BUG: dtype inference looks only at the first leaf (lift.ts firstLeaf), so k.array([true, 2])
+  // is bool [true, true] and silently loses the 2. NumPy promotes over all elements:
+  // np.array([True, 2]) is the integer array [1, 2]; here f32 [1, 2] (numbers infer f32).
+  it.fails('dtype inference considers every element, not just the first', () => {
+    const x = k.array([true, 2]);
+    expect(x.dtype).not.toBe('bool');
+    expect(x.toArray()).toEqual([1, 2]);
+  });
+
   it('rejects ragged nesting with a ShapeError', () => {
     expect(() => k.array([[1], [2, 3]])).toThrow(k.ShapeError);
     expect(() => k.array([[1, 2], 3] as never)).toThrow(/ragged/);

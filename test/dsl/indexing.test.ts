@@ -7,7 +7,7 @@ import * as k from 'kiln';
 // [[ 0,  1,  2,  3],
 //  [ 4,  5,  6,  7],
 //  [ 8,  9, 10, 11]]
-const x = k.arange(12).reshape([3, 4]);
+const x: k.Tensor = k.arange(12).reshape([3, 4]);
 const v = k.arange(10);
 const idx = (xs: unknown) => k.array(xs as number[], { dtype: 'i32' });
 
@@ -130,6 +130,23 @@ describe('slice: an integer tensor index', () => {
     expect(x.slice(idx(1)).toArray()).toEqual([4, 5, 6, 7]);
   });
 
+  // BUG: NumPy counts integer indices as advanced indices too: when an integer and an array
+  // index are separated by a slice, the broadcast index axes go first. NumPy:
+  // np.arange(24).reshape(2, 3, 4)[0, :, [1, 0]] has shape (2, 3), [[1, 5, 9], [0, 4, 8]];
+  // Kiln keeps the array axis in place and gives shape [3, 2].
+  it.fails('an integer and a tensor index separated by a slice put the index axes first', () => {
+    const y = k.arange(24).reshape([2, 3, 4]);
+    const r = y.slice(0, null, idx([1, 0]));
+    expect(r.shape).toEqual([2, 3]);
+    expect(r.toArray()).toEqual([[1, 5, 9], [0, 4, 8]]);
+  });
+
+  it('an integer next to a tensor index keeps the index axes in place', () => {
+    const y = k.arange(24).reshape([2, 3, 4]);
+    expect(y.slice(0, idx([1, 0])).shape).toEqual([2, 4]);
+    expect(y.slice(null, idx([1, 0]), 0).toArray()).toEqual([[4, 0], [16, 12]]);
+  });
+
   it('only one tensor index per call', () => {
     expect(() => x.slice(idx([0]), idx([0]))).toThrow(k.ShapeError);
   });
@@ -177,11 +194,8 @@ describe('take and takeAlongAxis', () => {
     expect(k.take(x, 2, 1).toArray()).toEqual([2, 6, 10]);
   });
 
-  // BUG: like slice, take converts a bool index to 0/1 integers: take(arange(3), [T, F, T])
-  // gives [1, 0, 1]. NumPy's take rejects bool indices (it casts them "unsafely" only with
-  // mode='...'), JAX raises TypeError. It should not silently gather.
-  it.fails('take rejects a bool index', () => {
-    expect(() => k.take(k.arange(3), k.array([true, false, true]))).toThrow();
+  it('take reads a bool index as 0/1 (as np.take does: np.take(np.arange(3), [T, F, T]) is [1, 0, 1])', () => {
+    expect(k.take(k.arange(3), k.array([true, false, true])).toArray()).toEqual([1, 0, 1]);
   });
 
   it('takeAlongAxis picks along an axis with an index of the same rank', () => {

@@ -141,6 +141,19 @@ describe('makeIR', () => {
     expect(ir.func.eqns[0]!.params).toEqual({ shape: [3], dtype: 'f32', data: [1, 2, 3] });
   });
 
+  it('a captured tensor returned as is becomes a constant output', () => {
+    const c = k.array([1, 2]);
+    const ir = k.makeIR((x: k.Tensor) => [x, c])(k.shapeDtype([2]));
+    expect(irText(ir)).toMatchInlineSnapshot(`
+      "func @main(%0: f32[2]) -> (f32[2], f32[2]) {
+        %1 = constant {shape=[2], dtype=f32, data=[1,2]} : f32[2]
+        return %0, %1
+      }
+      "
+    `);
+    expect(k.callIR(ir.func, [k.array([5, 6])]).map((t) => t.toArray())).toEqual([[5, 6], [1, 2]]);
+  });
+
   it('creation ops inside the function are equations', () => {
     const ir = k.makeIR((x: k.Tensor) => k.zeros([2]).add(x).add(k.arange(2)))(k.shapeDtype([2]));
     expect(irText(ir)).toMatchInlineSnapshot(`
@@ -172,6 +185,14 @@ describe('makeIR', () => {
     const ir = k.makeIR(f)(k.shapeDtype([2]));
     expect(ir.func.eqns.map((e) => e.loc?.line)).toEqual(lines);
     for (const e of ir.func.eqns) expect(e.loc?.file).toMatch(/dsl\/trace\.test\.ts$/);
+  });
+
+  it('shapeDtype / ShapeDtype describe abstract arguments (f32 by default)', () => {
+    const s = k.shapeDtype([2, 3]);
+    expect(s).toBeInstanceOf(k.ShapeDtype);
+    expect([s.shape, s.dtype]).toEqual([[2, 3], 'f32']);
+    expect(String(new k.ShapeDtype([4], 'i32'))).toBe('i32[4]');
+    expect(String(k.shapeDtype([]))).toBe('f32[]');
   });
 
   it('a non-tensor output is a TraceError', () => {
@@ -292,5 +313,11 @@ describe('IR text round trip', () => {
     const ir = k.makeIR((x: k.Tensor) => x.neg())(k.shapeDtype([2]));
     const bad = { ...ir.func, outputs: [] as never[], eqns: [{ ...ir.func.eqns[0]!, inputs: [] }] };
     expect(() => k.verifyIR(bad as k.Func)).toThrow(k.VerifyError);
+  });
+});
+
+describe('the control-flow APIs named in the TraceError message exist', () => {
+  it('k.cond, k.whileLoop, k.forLoop and k.scan are functions', () => {
+    for (const f of [k.cond, k.whileLoop, k.forLoop, k.scan]) expect(typeof f).toBe('function');
   });
 });

@@ -1,6 +1,8 @@
 // NumPy-style closeness of arrays: the engine behind the `toBeAllclose` matcher, usable on
 // its own in property tests. Either side may be a Tensor or nested arrays of numbers/booleans.
-import { Tensor } from '../../index.ts';
+// Tensors are recognised by shape (duck typing), so that the setup file, which every test file
+// of the repository loads, does not import Kiln itself.
+import type { Tensor } from '../../index.ts';
 
 export interface AllcloseOpts {
   /** Relative tolerance (NumPy's default 1e-5). */
@@ -21,9 +23,16 @@ export interface Flat {
 
 const fmtShape = (s: readonly number[]) => `[${s.join(', ')}]`;
 
+/** A Kiln Tensor (recognised by its shape, dtype and toArray). */
+function isTensor(x: unknown): x is Tensor {
+  if (x === null || typeof x !== 'object') return false;
+  const t = x as Partial<Tensor>;
+  return Array.isArray(t.shape) && typeof t.toArray === 'function' && typeof t.dtype === 'string';
+}
+
 /** Shape and row-major values; throws on ragged nesting or non-numeric leaves. */
 export function flatten(x: unknown, what = 'value'): Flat {
-  if (x instanceof Tensor) {
+  if (isTensor(x)) {
     const v = x.toArray();
     const f = flatten(v, what);
     return { shape: [...x.shape], values: f.values };

@@ -72,7 +72,7 @@ function rnnScan(): Func {
 
 function condProgram(): Func {
   return fn('pick', [i32(), f32(3)], (b, k, x) => {
-    const neg = fn('neg', [f32(3)], (r, a) => [r.op(P.Neg, NONE, [a!])]);
+    const neg = fn('neg', [f32(3)], (r, a) => [r.op(P.Neg, NONE, [a!], { file: 'branch.ts', line: 2, col: 3 })]);
     const id = fn('id', [f32(3)], (_, a) => [a!]);
     const twice = fn('twice', [f32(3)], (r, a) => [r.op(P.Add, NONE, [a!, a!])]);
     return b.ops(P.Cond, { branches: [neg, id, twice] }, [k!, x!], { file: 'model.ts', line: 9, col: 5 });
@@ -151,7 +151,7 @@ describe('printing regions', () => {
     expect(printFunc(condProgram())).toMatchInlineSnapshot(`
       "func @pick(%0: i32[], %1: f32[3]) -> (f32[3]) {
         %2 = cond %0, %1 {branches=[func @neg(%0: f32[3]) -> (f32[3]) {
-          %1 = neg %0 : f32[3]
+          %1 = neg %0 : f32[3]  loc("branch.ts":2:3)
           return %1
         }, func @id(%0: f32[3]) -> (f32[3]) {
           return %0

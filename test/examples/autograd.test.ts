@@ -1,0 +1,54 @@
+// Runs the section 2.5 example as a user would (`npx tsx examples/ch02/autograd.ts`) and
+// checks what it prints.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const TIMEOUT_MS = 60_000;
+
+/** The text printed after `label: ` on its own line. */
+function after(out: string, label: string): string {
+  const line = out.split('\n').find((l) => l.startsWith(`${label}:`));
+  expect(line, `no line starting with "${label}:"`).toBeDefined();
+  return line!.slice(label.length + 1).trim();
+}
+
+const numbers = (s: string) => (s.match(/-?\d+(\.\d*)?(e[-+]\d+)?/g) ?? []).map(Number);
+
+describe('examples/ch02/autograd.ts (2.5)', { timeout: TIMEOUT_MS + 10_000 }, () => {
+  it('runs and prints the gradients of the section', () => {
+    const r = spawnSync('npx', ['tsx', 'examples/ch02/autograd.ts'], { cwd: root, encoding: 'utf8', timeout: TIMEOUT_MS });
+    if (r.error) throw r.error;
+    expect(r.status, `autograd.ts exited with ${r.status}\nstderr:\n${r.stderr}`).toBe(0);
+    const out = r.stdout;
+
+    // 2.5.1: y = 2 x^T x at x = [0, 1, 2, 3]; its gradient is 4x.
+    expect(after(out, 'x')).toBe('[0. 1. 2. 3.]');
+    expect(after(out, 'y = 2 * dot(x, x)')).toBe('28.');
+    expect(after(out, 'gradient of y')).toBe('[ 0.  4.  8. 12.]');
+    expect(after(out, 'gradient of y == 4 * x')).toBe('[ True  True  True  True]');
+    expect(after(out, 'gradient of sum(x)')).toBe('[1. 1. 1. 1.]');
+
+    // 2.5.2: a vector output with a cotangent of ones, and the same through sum.
+    expect(after(out, 'y = x * x')).toBe('[0. 1. 4. 9.]');
+    expect(after(out, 'vjp of x * x with a cotangent of ones')).toBe('[0. 2. 4. 6.]');
+    expect(after(out, 'gradient of sum(x * x)')).toBe('[0. 2. 4. 6.]');
+
+    // 2.5.3: detaching.
+    expect(after(out, 'gradient of sum(u * x) with u stopped')).toBe('[0. 1. 4. 9.]');
+    expect(after(out, 'gradient == u')).toBe('[ True  True  True  True]');
+    expect(after(out, 'gradient of sum(x * x) == 2 * x')).toBe('[ True  True  True  True]');
+
+    // 2.5.4: control flow. f(a) = m a with m = 2^n (or 100 * 2^n for a negative sum), and
+    // |f(a)| >= 1000 > |f(a)| / 2 on the doubling path.
+    const [a] = numbers(after(out, 'a'));
+    const [fa] = numbers(after(out, 'f(a)'));
+    const [g] = numbers(after(out, 'gradient of f at a'));
+    expect(g).toBeCloseTo(fa! / a!, 2);
+    const m = a! > 0 ? g! : g! / 100;
+    expect(Math.log2(m)).toBe(Math.round(Math.log2(m)));
+    expect(Math.abs(a! * (a! > 0 ? g! : g! / 100))).toBeGreaterThanOrEqual(1000);
+    expect(after(out, 'gradient == f(a) / a')).toBe('true');
+  });
+});
