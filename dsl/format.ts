@@ -1,18 +1,18 @@
 // NumPy-style printing of arrays: aligned columns, `1.` for integral floats, summarised with
 // `...` past 1000 elements (NumPy's threshold), three items at each edge.
 import { isFloat, type DType, type HostArray } from '../compiler/ir/dtype.ts';
+import { roundBF16, roundF16 } from '../compiler/ir/numeric.ts';
 
 const THRESHOLD = 1000;
 const EDGE = 3;
 
-function formatFloats(xs: number[], f32: boolean): string[] {
+function formatFloats(xs: number[], fround: (x: number) => number): string[] {
   const finite = xs.filter(Number.isFinite);
   const maxAbs = finite.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
   const minAbs = finite.filter((x) => x !== 0).reduce((m, x) => Math.min(m, Math.abs(x)), Infinity);
   // NumPy's rule for switching to scientific notation.
   const scientific = maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs !== Infinity) || (minAbs !== Infinity && maxAbs / minAbs > 1e3);
   const special = (x: number) => (Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf');
-  const fround = f32 ? Math.fround : (x: number) => x;
   if (scientific) {
     // Mantissa digits: the fewest that give every value back (at most 8), shared by all.
     const need = finite.map((x) => {
@@ -48,12 +48,41 @@ function formatFloats(xs: number[], f32: boolean): string[] {
 function formatScalars(data: HostArray, dtype: DType): string[] {
   const xs = Array.from(data, Number);
   if (dtype === 'bool') return xs.map((x) => (x ? ' True' : 'False'));
-  if (isFloat(dtype)) return formatFloats(xs, dtype !== 'f64');
+  if (isFloat(dtype)) return formatFloats(xs, roundingOf(dtype));
   return xs.map(String);
+}
+
+/** Rounding to the dtype's precision: digits are printed until the value comes back. */
+function roundingOf(d: DType): (x: number) => number {
+  return d === 'f64' ? (x) => x : d === 'f16' ? roundF16 : d === 'bf16' ? roundBF16 : Math.fround;
+}
+
+/** A 0-d float as NumPy prints a scalar: the shortest digits that give it back (`7.0`, `1e+20`). */
+function formatFloatScalar(x: number, d: DType): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  const round = roundingOf(d);
+  let m = x;
+  for (let p = 1; p <= 17; p++) {
+    const t = Number(x.toPrecision(p));
+    if (round(t) === x) {
+      m = t;
+      break;
+    }
+  }
+  if (Object.is(x, -0)) return '-0.0';
+  // NumPy uses exponent notation from 1e16 and below 1e-4, with two exponent digits at least.
+  if (Math.abs(m) >= 1e16 || (m !== 0 && Math.abs(m) < 1e-4)) {
+    return m.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  }
+  const s = String(m);
+  return s.includes('.') ? s : `${s}.0`;
 }
 
 /** Formats a row-major array with the given shape as NumPy's `str()` does. */
 export function formatArray(data: HostArray, shape: readonly number[], dtype: DType): string {
+  if (shape.length === 0 && isFloat(dtype)) return formatFloatScalar(data[0]!, dtype);
+  if (data.length === 0) return '[]';
   const summarise = data.length > THRESHOLD;
   // Which flat indices are printed: with summarising, only EDGE items at each end of each axis.
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
@@ -110,5 +139,5 @@ function wrapRow(parts: readonly string[], indent: string): string {
     } else line = candidate;
   }
   lines.push(line);
-  return `[${lines.join(`\n${indent} `)}]`;
+  return `[${lines.map((l, i) => (i < lines.length - 1 ? l.trimEnd() : l)).join(`\n${indent} `)}]`;
 }

@@ -34,9 +34,12 @@ interface Plan {
   newAxes: number[];
   /** The integer-array index, if any, and the x axis it applies to. */
   gather?: { axis: number; index: Tensor };
+  /** Integer and array indices are separated by a slice: the array's axes go first (NumPy). */
+  separated: boolean;
 }
 
 function pySliceRange(n: number, s: readonly (number | null | undefined)[]): { start: number; count: number; step: number } {
+  for (const v of s) if (v !== null && v !== undefined && !Number.isInteger(v)) throw shapeError('slice', `slice bounds must be integers, got [${s.join(', ')}]`);
   const step = s[2] ?? 1;
   if (step === 0) throw shapeError('slice', 'slice step cannot be zero');
   const clampIdx = (v: number | null | undefined, dflt: number, lo: number, hi: number) => {
@@ -79,9 +82,12 @@ function plan(op: string, shape: readonly number[], specs: readonly IndexSpec[])
     const n = shape[axis]!;
     if (s instanceof Tensor) {
       if (gather) throw shapeError(op, 'only one integer-array index is supported; index the others in a second step');
+      if (s.dtype === 'bool') {
+        throw shapeError(op, 'a boolean mask gives a result whose shape depends on the data; use k.where(mask, x, other) instead');
+      }
       gather = { axis, index: s };
       sels.push({ axis, start: 0, count: n, step: 1, drop: false });
-      outPos++;
+      outPos += s.ndim;
     } else if (typeof s === 'number') {
       if (!Number.isInteger(s) || s < -n || s >= n) throw shapeError(op, `index ${s} is out of bounds for axis ${axis} with size ${n}`);
       sels.push({ axis, start: s < 0 ? s + n : s, count: 1, step: 1, drop: true });
@@ -92,23 +98,26 @@ function plan(op: string, shape: readonly number[], specs: readonly IndexSpec[])
     }
     axis++;
   }
-  return { sels, newAxes, gather };
+  // Advanced indices (integers count as such next to an array index) separated by a slice?
+  const kinds = expanded.filter(consumes).map((s) => (s instanceof Tensor || typeof s === 'number' ? 'adv' : 'basic'));
+  const first = kinds.indexOf('adv'), last = kinds.lastIndexOf('adv');
+  const separated = gather !== undefined && first >= 0 && kinds.slice(first, last + 1).includes('basic');
+  return { sels, newAxes, gather, separated };
 }
 
-/** The selection as a forward slice: axes with negative steps are reversed first. */
-function forwardSlice(shape: readonly number[], sels: readonly AxisSel[]) {
+/**
+ * The selection as a slice with positive strides over the same elements; axes with negative
+ * steps are listed in `revAxes` (their selected elements come in reverse order).
+ */
+function forwardSlice(_shape: readonly number[], sels: readonly AxisSel[]) {
   const revAxes: number[] = [];
   const start: number[] = [], limit: number[] = [], strides: number[] = [];
   for (const s of sels) {
-    const n = shape[s.axis]!;
-    let st = s.start, step = s.step;
-    if (step < 0) {
-      revAxes.push(s.axis);
-      st = n - 1 - s.start;
-      step = -step;
-    }
-    start.push(s.count === 0 ? 0 : st);
-    limit.push(s.count === 0 ? 0 : st + (s.count - 1) * step + 1);
+    const step = Math.abs(s.step);
+    if (s.step < 0) revAxes.push(s.axis);
+    const lowest = s.step < 0 ? s.start + (s.count - 1) * s.step : s.start;
+    start.push(s.count === 0 ? 0 : lowest);
+    limit.push(s.count === 0 ? 0 : lowest + (s.count - 1) * step + 1);
     strides.push(step);
   }
   return { revAxes, start, limit, strides };
@@ -129,14 +138,19 @@ export function getIndex(x: TensorLike, specs: readonly IndexSpec[]): Tensor {
   let t = toTensor(x);
   const p = plan('slice', t.shape, specs);
   const f = forwardSlice(t.shape, p.sels);
-  if (f.revAxes.length) t = flip(t, f.revAxes);
   if (!isFull(t.shape, { ...f, revAxes: [] })) t = bind1(Primitive.Slice, { start: f.start, limit: f.limit, strides: f.strides }, t);
+  if (f.revAxes.length) t = flip(t, f.revAxes);
   if (p.gather) {
     const a = p.gather.axis;
     const k = p.gather.index.ndim;
     t = take(t, p.gather.index, a);
     const keep = [...p.sels.slice(0, a).map((s) => !s.drop), ...Array<boolean>(k).fill(true), ...p.sels.slice(a + 1).map((s) => !s.drop)];
     t = reshape(t, t.shape.filter((_, i) => keep[i]));
+    if (p.separated) {
+      const g = p.sels.slice(0, a).filter((s) => !s.drop).length;
+      const rest = range(0, t.ndim).filter((i) => i < g || i >= g + k);
+      t = transpose(t, [...range(g, g + k), ...rest]);
+    }
   } else {
     t = reshape(t, t.shape.filter((_, i) => !p.sels[i]!.drop));
   }

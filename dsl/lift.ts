@@ -1,5 +1,6 @@
 // Building Tensors from JS values and binding primitives on Tensors.
-import { allocHost, castScalar, type DType, type HostArray } from '../compiler/ir/dtype.ts';
+import { allocHost, type DType, type HostArray } from '../compiler/ir/dtype.ts';
+import { convertValue } from '../compiler/ir/numeric.ts';
 import { ShapeError } from '../compiler/ir/errors.ts';
 import { aval, sizeOf, type SourceLoc } from '../compiler/ir/ir.ts';
 import { Primitive, type PrimitiveParams } from '../compiler/ir/primitives.ts';
@@ -54,13 +55,9 @@ function flattenNested(x: NestedArray, out: number[]): void {
   else out.push(typeof x === 'boolean' ? (x ? 1 : 0) : (x as number));
 }
 
-function firstLeaf(x: NestedArray): number | boolean | undefined {
-  let cur: NestedArray = x;
-  while (Array.isArray(cur)) {
-    if (cur.length === 0) return undefined;
-    cur = cur[0] as NestedArray;
-  }
-  return cur as number | boolean;
+function flatIsBool(x: NestedArray): boolean {
+  if (Array.isArray(x)) return x.length > 0 && x.every((e) => flatIsBool(e as NestedArray));
+  return typeof x === 'boolean';
 }
 
 function dtypeOfTyped(a: TypedArrayLike): DType {
@@ -75,7 +72,7 @@ export function fromHost(data: ArrayLike<number>, shape: readonly number[], dtyp
   const n = sizeOf(shape);
   if (data.length !== n) throw shapeError('array', `${data.length} values for shape [${shape.join(', ')}]`);
   const host: HostArray = allocHost(dtype, n);
-  for (let i = 0; i < n; i++) host[i] = castScalar(data[i]!, dtype);
+  for (let i = 0; i < n; i++) host[i] = convertValue(data[i]!, dtype);
   return Tensor._wrap({ kind: 'concrete', host: { aval: aval(shape, dtype), data: host } });
 }
 
@@ -89,8 +86,9 @@ export function arrayFrom(x: NestedArray | TypedArrayLike, dtype?: DType, shape?
   const s = inferShape(nested, 'array');
   const flat: number[] = [];
   flattenNested(nested, flat);
-  const leaf = firstLeaf(nested);
-  const d: DType = dtype ?? (typeof leaf === 'boolean' ? 'bool' : 'f32');
+  // bool only when every element is a boolean; otherwise f32 (JS numbers are untyped).
+  const allBool = flatIsBool(nested);
+  const d: DType = dtype ?? (allBool ? 'bool' : 'f32');
   const t = fromHost(flat, s, d);
   if (shape && sizeOf(shape) !== flat.length) throw shapeError('array', `cannot reshape ${flat.length} values to [${shape.join(', ')}]`);
   return shape ? fromHost(flat, shape, d) : t;
@@ -100,7 +98,7 @@ export function arrayFrom(x: NestedArray | TypedArrayLike, dtype?: DType, shape?
 export function scalar(x: number | boolean, dtype: DType): Tensor {
   const v = typeof x === 'boolean' ? Number(x) : x;
   // Inside a trace a constant is an equation at the user's line, not captured data.
-  if (currentTrace()) return bind1(Primitive.Constant, { shape: [], dtype, data: [castScalar(v, dtype)] });
+  if (currentTrace()) return bind1(Primitive.Constant, { shape: [], dtype, data: [convertValue(v, dtype)] });
   return fromHost([v], [], dtype);
 }
 

@@ -33,7 +33,12 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
     // [..., m, k] @ [k, n]: one contraction, no batching needed.
     out = bind1(Primitive.DotGeneral, { lhsContract: [x.ndim - 1], rhsContract: [0], lhsBatch: [], rhsBatch: [] }, x, y);
   } else {
-    const batch = broadcastShapes('matmul', x.shape.slice(0, -2), y.shape.slice(0, -2));
+    let batch: number[];
+    try {
+      batch = broadcastShapes('matmul', x.shape.slice(0, -2), y.shape.slice(0, -2));
+    } catch {
+      throw shapeError('matmul', `batch dimensions of ${fmt(toTensor(a).shape)} @ ${fmt(toTensor(b).shape)} do not broadcast`);
+    }
     x = broadcastTo(x, [...batch, ...x.shape.slice(-2)]);
     y = broadcastTo(y, [...batch, ...y.shape.slice(-2)]);
     const nb = batch.length;
@@ -78,7 +83,8 @@ export function norm(x: TensorLike, opts: NormOpts = {}): Tensor {
   if (t.dtype === 'bool' || t.dtype === 'i32') t = astype(t, 'f32');
   const axes = normAxes('norm', opts.axis, t.ndim);
   const { ord, keepdims } = opts;
-  const isMatrix = opts.axis !== undefined ? axes.length === 2 : t.ndim === 2 && ord !== undefined && ord !== 2;
+  // A matrix norm over two axes: given explicitly, or a 2-D input with an order given.
+  const isMatrix = axes.length === 2 && (opts.axis !== undefined || ord !== undefined);
   if (ord === undefined || ord === 'fro' || (ord === 2 && !isMatrix)) {
     if (ord === 'fro' && axes.length !== 2) throw shapeError('norm', `the Frobenius norm needs 2 axes, got ${axes.length}`);
     return sqrt(sum(mul(t, t), { axis: axes, keepdims }));
@@ -87,7 +93,7 @@ export function norm(x: TensorLike, opts: NormOpts = {}): Tensor {
     const [r, c] = axes as [number, number];
     if (ord === 1) return reduceKeep(max(sum(abs(t), { axis: r, keepdims: true }), { axis: c, keepdims: true }), t, axes, keepdims);
     if (ord === Infinity) return reduceKeep(max(sum(abs(t), { axis: c, keepdims: true }), { axis: r, keepdims: true }), t, axes, keepdims);
-    throw shapeError('norm', `matrix norm ord=${ord} is not supported (use 'fro', 1 or Infinity)`);
+    throw shapeError('norm', `matrix norm ord=${ord} is not supported (use 'fro', 1 or Infinity; the spectral norm needs an SVD)`);
   }
   if (ord === 1) return sum(abs(t), { axis: axes, keepdims });
   if (ord === Infinity) return max(abs(t), { axis: axes, keepdims });

@@ -7,7 +7,7 @@ import { arrayFrom, bind, bind1, shapeError, toTensor, type TensorLike } from '.
 import { full, iota } from './creation.ts';
 import { argmax } from './reduce.ts';
 import { getIndex } from './indexing.ts';
-import { broadcastTo, moveAxis, normAxis } from './shape-ops.ts';
+import { broadcastTo, concatenate, moveAxis, normAxis } from './shape-ops.ts';
 import type { Tensor } from './tensor.ts';
 
 /** A key is an i32[2] tensor. */
@@ -41,7 +41,9 @@ export function split(k: Key, num = 2): Key[] {
 /** A key derived from `k` and an integer, e.g. a step number. */
 export function foldIn(k: Key, data: number): Key {
   checkKey(k, 'foldIn');
-  return bits(add(k, arrayFrom([0, data | 0], 'i32')), [2]);
+  // Hash the key to one word and pair it with the data: a key no seed or split produces.
+  const word = bits(k, [1]);
+  return bits(concatenate([word, arrayFrom([data | 0], 'i32')]), [2]);
 }
 
 /** Uniform floats in [0, 1) with 23 (f32) or 31 (f64) random bits. */

@@ -80,14 +80,14 @@ export function logsumexp(x: TensorLike, opts: ReduceOpts = {}): Tensor {
 }
 
 function argReduce(prim: Primitive.Argmax | Primitive.Argmin, name: string, x: TensorLike, opts: { axis?: number; keepdims?: boolean }): Tensor {
-  let t = toTensor(x);
-  let axis: number;
+  const t0 = toTensor(x);
   if (opts.axis === undefined) {
-    t = reshape(t, [-1]);
-    axis = 0;
-  } else axis = normAxis(name, opts.axis, t.ndim);
-  const r = bind1(prim, { axis }, t);
-  return opts.keepdims ? keep(r, t.shape, [axis], true) : r;
+    const r = bind1(prim, { axis: 0 }, reshape(t0, [-1]));
+    return opts.keepdims ? reshape(r, t0.shape.map(() => 1)) : r;
+  }
+  const axis = normAxis(name, opts.axis, t0.ndim);
+  const r = bind1(prim, { axis }, t0);
+  return opts.keepdims ? keep(r, t0.shape, [axis], true) : r;
 }
 
 /** Index of the first maximum (over the flattened array when `axis` is omitted). */
@@ -116,8 +116,9 @@ export function arrayEqual(a: TensorLike, b: TensorLike): boolean {
 /** Whether |a - b| <= atol + rtol * |b| everywhere, after broadcasting (NumPy's allclose). */
 export function allclose(a: TensorLike, b: TensorLike, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
   const x = astype(a, 'f64'), y = astype(b, 'f64');
-  let ok = lessEqual(abs(sub(x, y)), add(mul(abs(y), opts.rtol ?? 1e-5), opts.atol ?? 1e-8));
-  ok = logicalOr(ok, equal(x, y)); // equal infinities
+  const close = lessEqual(abs(sub(x, y)), add(mul(abs(y), opts.rtol ?? 1e-5), opts.atol ?? 1e-8));
+  // Where either side is infinite, only an equal infinity counts as close.
+  let ok = where(logicalAnd(isFinite(x), isFinite(y)), close, equal(x, y));
   if (opts.equalNan) ok = logicalOr(ok, logicalAnd(isNaN(x), isNaN(y)));
   return all(ok).item() !== 0;
 }

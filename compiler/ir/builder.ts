@@ -1,6 +1,7 @@
 // Building IR directly, for transformations (autodiff, passes) that write new equations. The
 // helpers assume operands already agree in shape and dtype, as the primitives require.
-import { castScalar, type DType } from './dtype.ts';
+import type { DType } from './dtype.ts';
+import { convertValue } from './numeric.ts';
 import { ShapeError } from './errors.ts';
 import { aval, makeEqn, sizeOf, Var, type AVal, type Eqn, type Func, type SourceLoc } from './ir.ts';
 import { Primitive, type BinaryOp, type CompareOp, type PrimitiveParams, type UnaryOp } from './primitives.ts';
@@ -46,7 +47,7 @@ export class Builder {
 
   // ---- constants
   full(shape: readonly number[], value: number, dtype: DType): Var {
-    const c = this.emit1(Primitive.Constant, { shape: [], dtype, data: [castScalar(value, dtype)] });
+    const c = this.emit1(Primitive.Constant, { shape: [], dtype, data: [convertValue(value, dtype)] });
     return shape.length === 0 ? c : this.broadcast(c, shape, []);
   }
   zeros(a: AVal): Var {

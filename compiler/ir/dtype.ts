@@ -51,26 +51,6 @@ export function allocHost(d: DType, n: number): HostArray {
   }
 }
 
-/** Rounds a JS number to what `d` can hold (f16/bf16 are kept at f32 precision on the host). */
-export function castScalar(x: number, d: DType): number {
-  switch (d) {
-    case 'f64':
-      return x;
-    case 'f32':
-    case 'f16':
-    case 'bf16':
-      return Math.fround(x);
-    case 'i32':
-      // Truncates toward zero and saturates, as `convert` does; NaN becomes 0.
-      return Number.isNaN(x) ? 0 : Math.min(Math.max(Math.trunc(x), -(2 ** 31)), 2 ** 31 - 1);
-    case 'bool':
-      // x != 0, so NaN is true (as NumPy and JAX).
-      return x !== 0 ? 1 : 0;
-    default:
-      return d satisfies never;
-  }
-}
-
 const RANK: Record<DType, number> = { bool: 0, i32: 1, bf16: 2, f16: 2, f32: 3, f64: 4 };
 
 /** The dtype that two operands of a binary op promote to (NumPy/JAX-like lattice). */

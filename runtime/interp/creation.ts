@@ -2,7 +2,7 @@
 import { allocHost, isFloat, type HostArray } from '../../compiler/ir/dtype.ts';
 import { sizeOf } from '../../compiler/ir/ir.ts';
 import type { Primitive, PrimitiveParams } from '../../compiler/ir/primitives.ts';
-import { convertValue } from './numeric.ts';
+import { convertValue } from '../../compiler/ir/numeric.ts';
 import { floatResult } from './tensor.ts';
 
 /** Row-major data converted to the dtype as `convert` would; one value fills the shape. */

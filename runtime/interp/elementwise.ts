@@ -5,7 +5,7 @@
 import { allocHost, isFloat, type HostArray } from '../../compiler/ir/dtype.ts';
 import type { AVal } from '../../compiler/ir/ir.ts';
 import { Primitive, type BinaryOp, type CompareOp, type UnaryOp } from '../../compiler/ir/primitives.ts';
-import { convertValue, roundHalfEven } from './numeric.ts';
+import { convertValue, roundHalfEven } from '../../compiler/ir/numeric.ts';
 import { floatResult, type HostTensor } from './tensor.ts';
 
 type Out = Float32Array | Float64Array;

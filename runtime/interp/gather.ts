@@ -6,7 +6,7 @@ import { allocHost, type HostArray } from '../../compiler/ir/dtype.ts';
 import { sizeOf, type AVal } from '../../compiler/ir/ir.ts';
 import type { Primitive, PrimitiveParams } from '../../compiler/ir/primitives.ts';
 import { stridesOf } from './indexing.ts';
-import { narrowing } from './numeric.ts';
+import { narrowing } from '../../compiler/ir/numeric.ts';
 import type { HostTensor } from './tensor.ts';
 
 interface Rows {

@@ -3,5 +3,5 @@ export type { HostTensor } from './tensor.ts';
 export { hostTensor, checkTensor } from './tensor.ts';
 export { evalPrimitive, evalFunc } from './eval.ts';
 export { threefry2x32 } from './random.ts';
-export { roundF16, roundBF16, roundHalfEven, convertValue } from './numeric.ts';
+export { roundF16, roundBF16, roundHalfEven, convertValue } from '../../compiler/ir/numeric.ts';
 export { stridesOf, ravel, unravel } from './indexing.ts';

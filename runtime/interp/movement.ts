@@ -5,7 +5,7 @@ import { allocHost, type HostArray } from '../../compiler/ir/dtype.ts';
 import { sizeOf, type AVal } from '../../compiler/ir/ir.ts';
 import type { Primitive, PrimitiveParams } from '../../compiler/ir/primitives.ts';
 import { stridedCopy, stridesOf } from './indexing.ts';
-import { convertValue } from './numeric.ts';
+import { convertValue } from '../../compiler/ir/numeric.ts';
 import type { HostTensor } from './tensor.ts';
 
 function fresh(out: AVal): HostArray {

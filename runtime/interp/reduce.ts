@@ -3,7 +3,7 @@ import { allocHost, isFloat, type DType, type HostArray } from '../../compiler/i
 import { sizeOf, type AVal } from '../../compiler/ir/ir.ts';
 import { Primitive, type PrimitiveParams, type ReduceOp } from '../../compiler/ir/primitives.ts';
 import { permuted } from './indexing.ts';
-import { I32_MAX, I32_MIN, roundBF16, roundF16 } from './numeric.ts';
+import { I32_MAX, I32_MIN, roundBF16, roundF16 } from '../../compiler/ir/numeric.ts';
 import { floatResult, type HostTensor } from './tensor.ts';
 
 /** Identity of reduce_max/reduce_min in dtype d (the value of an empty reduction). */

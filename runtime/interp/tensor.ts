@@ -4,7 +4,7 @@
 import { allocHost, type DType, type HostArray } from '../../compiler/ir/dtype.ts';
 import { KilnError } from '../../compiler/ir/errors.ts';
 import { aval, avalToString, sizeOf, type AVal } from '../../compiler/ir/ir.ts';
-import { convertValue, narrowing } from './numeric.ts';
+import { convertValue, narrowing } from '../../compiler/ir/numeric.ts';
 
 export interface HostTensor {
   readonly aval: AVal;

@@ -290,6 +290,66 @@ describe('stopGradient', () => {
   });
 });
 
+describe('edge cases', () => {
+  const x = f64([1, 2, 3]);
+
+  it('an output used twice, and an input returned as an output, sum their cotangents', () => {
+    const [, pb] = k.vjp((a: T) => {
+      const s = k.sin(a);
+      return [s, s, a];
+    }, x);
+    const [g] = pb([f64([1, 1, 1]), f64([1, 0, 0]), f64([0, 0, 5])]) as T[];
+    expect(g!).toBeAllclose([2 * Math.cos(1), Math.cos(2), Math.cos(3) + 5]);
+  });
+
+  it('an unused argument gets zeros; a constant output has a zero tangent and gradient', () => {
+    const [ga, gb] = k.grad((a: T, _b: T) => k.sum(a), { argnums: [0, 1] })(x, x) as T[];
+    expect(ga!).toBeAllclose([1, 1, 1]);
+    expect(gb!).toBeAllclose([0, 0, 0]);
+    const [y, t] = k.jvp((_a: T) => f64([5, 6]), [x], [x]) as [T, T];
+    expect(y).toBeAllclose([5, 6]);
+    expect(t).toBeAllclose([0, 0]);
+    expect(k.grad((_a: T) => f64(5))(x)).toBeAllclose([0, 0, 0]);
+  });
+
+  it('a size-1 output of any rank counts as a scalar', () => {
+    expect(k.grad((a: T) => k.reshape(k.sum(a), [1, 1]))(x)).toBeAllclose([1, 1, 1]);
+  });
+
+  it('vjp of a function with an integer output takes (and ignores) its cotangent', () => {
+    const [, pb] = k.vjp((a: T) => [k.sin(a), k.argmax(a)], x);
+    const [g] = pb([f64([1, 1, 1]), k.array(0, { dtype: 'i32' })]) as T[];
+    expect(g!).toBeAllclose(flat(x).map(Math.cos));
+  });
+
+  it('an f32 argument used in f64 inside gets an f32 gradient', () => {
+    const g = k.grad((a: T) => k.sum(k.mul(a.astype('f64'), a.astype('f64'))))(k.array([1, 2])) as T;
+    expect(g.dtype).toBe('f32');
+    expect(g).toBeAllclose([2, 4]);
+  });
+
+  it('nested grads do not confuse their perturbations', () => {
+    // d/dx [x * d/dy (x + y)] = d/dx [x] = 1 (perturbation confusion would give 2).
+    expect(k.grad((a: T) => k.mul(a, k.grad((b: T) => k.add(a, b))(f64(1)) as T))(f64(1))).toBeAllclose(1);
+    // d/da [d/db (a b) at b = a] = 1
+    expect(k.grad((a: T) => k.grad((b: T) => k.mul(a, b))(a) as T)(f64(3))).toBeAllclose(1);
+  });
+
+  it('grad of a sum over an empty array is an empty gradient; so is jacrev', () => {
+    expect(k.grad((a: T) => k.sum(a))(f64([])).shape).toEqual([0]);
+    expect(k.jacrev((a: T) => k.mul(a, 2))(f64([])).shape).toEqual([0, 0]);
+  });
+
+  // BUG: jacfwd of a function of an empty array throws "stack: needs at least one array"
+  // (dsl/autodiff.ts, jacfwd): with n = 0 it sets `out = f(...args)` but then still calls
+  // stack(cols, -1) on the empty list of columns. Repro:
+  //   k.jacfwd((a) => k.mul(a, 2))(k.array([], { dtype: 'f64' }))
+  // should return an f64[0,0] array, as jacrev does.
+  it.fails('jacfwd of a function of an empty array is an empty Jacobian', () => {
+    expect(k.jacfwd((a: T) => k.mul(a, 2))(f64([])).shape).toEqual([0, 0]);
+  });
+});
+
 /** The error `f` throws (fails the test when it does not throw). */
 function errorOf(f: () => unknown): Error {
   try {

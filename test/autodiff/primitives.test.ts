@@ -465,6 +465,32 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'dot_general with two batch dims in different orders (IR)',
+    make: (r) => {
+      const [b1, b2, m, c, n] = [r.int(1, 3), r.int(1, 2), r.int(1, 2), r.int(1, 3), r.int(1, 2)];
+      const f = irFn(`func @dg2(%0: f64[${b1},${m},${b2},${c}], %1: f64[${b2},${n},${b1},${c}]) -> (f64[${b1},${b2},${m},${n}]) {
+  %2 = dot_general %0, %1 {lhsContract=[3], rhsContract=[3], lhsBatch=[0,2], rhsBatch=[2,0]} : f64[${b1},${b2},${m},${n}]
+  return %2
+}`);
+      return { f, xs: [unif(r, [b1, m, b2, c]), unif(r, [b2, n, b1, c])] };
+    },
+  },
+  {
+    name: 'gather and scatter-add with out-of-range (clamped) indices (IR)',
+    make: (r) => {
+      const m = r.int(1, 3);
+      const f = irFn(`func @clamped(%0: f64[3,${m}], %1: f64[5,${m}]) -> (f64[3,${m}]) {
+  %2 = constant {shape=[5,1], dtype=i32, data=[0,7,-2,2,1]} : i32[5,1]
+  %3 = gather %0, %2 : f64[5,${m}]
+  %4 = mul %3, %1 : f64[5,${m}]
+  %5 = scatter %0, %2, %4 {mode=add} : f64[3,${m}]
+  %6 = sin %5 : f64[3,${m}]
+  return %6
+}`);
+      return { f, xs: [unif(r, [3, m]), unif(r, [5, m])] };
+    },
+  },
+  {
     name: 'cond (predicate from the arguments, either branch)',
     make: (r) => {
       const s = r.shape(1, 2);

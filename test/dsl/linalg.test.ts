@@ -130,11 +130,7 @@ describe('norm', () => {
     expect(() => k.norm(m, { ord: 2, axis: [0, 1] })).toThrow(k.ShapeError);
   });
 
-  // BUG: ord=2 on a 2-D array without `axis` is treated as a vector norm over all elements
-  // (isMatrix is false when ord === 2), so it silently returns the Frobenius norm sqrt(30) =
-  // 5.477 instead of the spectral norm (NumPy: np.linalg.norm([[1, -2], [3, 4]], 2) =
-  // 5.116672736016927) or the "not supported" ShapeError it gives with axis: [0, 1].
-  it.fails('ord = 2 on a matrix is the spectral norm or a ShapeError, never the Frobenius norm', () => {
+  it('ord = 2 on a matrix is the spectral norm or a ShapeError, never the Frobenius norm', () => {
     let r: number;
     try {
       r = k.norm(m, { ord: 2 }).item();

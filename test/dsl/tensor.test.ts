@@ -36,11 +36,11 @@ describe('toArray, item, data, valueOf', () => {
     expect(() => k.zeros([0]).item()).toThrow(/one element/);
   });
 
-  // BUG: Tensor.item() is documented as returning "a JS number (or boolean)", as NumPy's
-  // np.array(True).item() is True, but for bool tensors it returns the stored 0/1 number.
-  it.fails('item of a bool tensor is a boolean', () => {
-    expect(k.array(true).item()).toBe(true);
-    expect(k.array([false]).item()).toBe(false);
+  // item() always returns a number (bool gives 0 or 1), so `x.item() > 0` type-checks for
+  // every dtype; toArray() gives booleans for bool tensors.
+  it('item of a bool tensor is 0 or 1', () => {
+    expect(k.array(true).item()).toBe(1);
+    expect(k.array([false]).item()).toBe(0);
   });
 
   it('data returns a typed array copy in row-major order', () => {
@@ -114,10 +114,7 @@ describe('toString: NumPy str() formatting', () => {
     expect(str(k.array(1 / 3))).toBe('0.33333334');
   });
 
-  // BUG: a 0-d float prints as an array element ('7.') where NumPy prints the scalar's str
-  // ('7.0'): str(np.array(7.0, np.float32)) == '7.0', str(np.array(-0.0)) == '-0.0',
-  // str(np.array(1e20, np.float32)) == '1e+20' (Kiln: '7.', '-0.', '1.00000002e+20').
-  it.fails('0-d integral and large floats print like NumPy scalars', () => {
+  it('0-d integral and large floats print like NumPy scalars', () => {
     expect(str(k.array(7))).toBe('7.0');
     expect(str(k.array(-0))).toBe('-0.0');
     expect(str(k.array(1e20))).toBe('1e+20');
@@ -127,9 +124,7 @@ describe('toString: NumPy str() formatting', () => {
     expect(str(k.zeros([0]))).toBe('[]');
   });
 
-  // BUG: NumPy prints any empty array as '[]' (str(np.zeros((2, 0))) == '[]'); Kiln prints
-  // '[[]\n []]'.
-  it.fails('an empty 2-D array prints as []', () => {
+  it('an empty 2-D array prints as []', () => {
     expect(str(k.zeros([2, 0]))).toBe('[]');
   });
 
@@ -173,9 +168,7 @@ describe('toString: NumPy str() formatting', () => {
     expect(str(k.array([[1.5e-5, NaN], [1, 2]]))).toBe('[[1.5e-05     nan]\n [1.0e+00 2.0e+00]]');
   });
 
-  // BUG: f16 values are printed with the digits that round-trip in f32, not in f16.
-  // NumPy: str(np.array([0.1], np.float16)) == '[0.1]'; Kiln prints '[0.09997559]'.
-  it.fails('f16 values print with the shortest digits that round-trip in f16', () => {
+  it('f16 values print with the shortest digits that round-trip in f16', () => {
     expect(str(k.array([0.1]).astype('f16'))).toBe('[0.1]');
   });
 
@@ -196,11 +189,7 @@ describe('toString: NumPy str() formatting', () => {
     );
   });
 
-  // BUG: when a float row wraps, the space-padded fraction of the last element of each line
-  // is kept, leaving a trailing space before the newline ('1.6666666 \n'); NumPy strips it.
-  // NumPy: str(np.arange(30, dtype=np.float32) / 3) starts
-  // '[0.         0.33333334 0.6666667  1.         1.3333334  1.6666666\n 2. ...'.
-  it.fails('wrapped float rows have no trailing spaces', () => {
+  it('wrapped float rows have no trailing spaces', () => {
     expect(str(k.arange(30).div(3))).toBe(
       '[0.         0.33333334 0.6666667  1.         1.3333334  1.6666666\n' +
         ' 2.         2.3333333  2.6666667  3.         3.3333333  3.6666667\n' +

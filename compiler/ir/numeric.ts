@@ -1,6 +1,6 @@
-// Scalar numerics of the reference interpreter: rounding to each dtype and value conversion.
-// These define the oracle's bit-level behaviour, so every backend must agree with them.
-import type { DType } from '../../compiler/ir/dtype.ts';
+// Scalar numerics: rounding to each dtype and value conversion, shared by the interpreter and
+// the compiler. They define the oracle's bit-level behaviour; every backend must agree.
+import type { DType } from './dtype.ts';
 
 const I32_MIN = -2147483648;
 const I32_MAX = 2147483647;
