@@ -4,6 +4,8 @@
 // the other stages and `kiln --help` stay quick.
 import type { Func } from '../compiler/ir/ir.ts';
 import { printModule } from '../compiler/ir/print.ts';
+import { gradFunc } from '../compiler/autodiff/vjp.ts';
+import { optimize, PASSES, type PassName } from '../compiler/passes/index.ts';
 import { UsageError } from './command.ts';
 
 /** What a stage starts from: the verified graph-IR functions, and where they came from. */
@@ -21,16 +23,33 @@ export interface Stage {
   run(input: StageInput): string | Promise<string>;
 }
 
+const passStage = (name: PassName): Stage => ({
+  name,
+  summary: `the graph IR after the optimiser's ${name} pass (and the passes before it)`,
+  run: ({ funcs }) => printModule(funcs.map((f) => optimize(f, { until: name, verify: true }))),
+});
+
 export const STAGES: readonly Stage[] = [
   {
     name: 'trace',
     summary: 'the graph IR as traced from the model (or as parsed from a .kir file), verified',
     run: ({ funcs }) => printModule(funcs),
   },
+  {
+    name: 'grad',
+    summary: 'value and gradient of the first (scalar) output w.r.t. every float input, by jvp + linearize + transpose',
+    run: ({ funcs }) => printModule(funcs.map((f) => gradFunc(f))),
+  },
+  ...(Object.keys(PASSES) as PassName[]).map(passStage),
+  {
+    name: 'opt',
+    summary: 'the graph IR after the whole optimiser pipeline',
+    run: ({ funcs }) => printModule(funcs.map((f) => optimize(f, { verify: true }))),
+  },
 ];
 
 /** Stages the pipeline will have (see docs/ARCHITECTURE.md); listed as such in errors and help. */
-export const PLANNED_STAGES: readonly string[] = ['grad', 'passes', 'fused', 'loops', 'llvm', 'ptx', 'spirv'].filter(
+export const PLANNED_STAGES: readonly string[] = ['fused', 'loops', 'llvm', 'ptx', 'spirv'].filter(
   (p) => !STAGES.some((s) => s.name === p),
 );
 
