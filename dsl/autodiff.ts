@@ -226,7 +226,10 @@ export function jacfwd<A extends unknown[]>(f: (...args: A) => Tensor, opts: { a
       out = y as Tensor;
       cols.push(dy as Tensor);
     }
-    if (n === 0) out = f(...args);
+    if (n === 0) {
+      out = f(...args);
+      return full([...out.shape, ...x.shape], 0, out.dtype);
+    }
     return reshape(stack(cols, -1), [...out!.shape, ...x.shape]);
   };
 }

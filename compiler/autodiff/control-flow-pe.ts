@@ -2,10 +2,10 @@
 // one (computing what it can, plus residuals) and an unknown one (consuming the residuals).
 // Residuals of a scan body are stacked across iterations, as JAX does.
 import { Builder } from '../ir/builder.ts';
-import { TraceError } from '../ir/errors.ts';
 import { permuteInputs, insertInputs, span, splitList } from '../ir/func-utils.ts';
-import { aval, locToString, makeEqn, Var, type Eqn, type EqnOf, type Func } from '../ir/ir.ts';
+import { aval, makeEqn, Var, type Eqn, type EqnOf, type Func } from '../ir/ir.ts';
 import { Primitive, type ControlOp } from '../ir/primitives.ts';
+import { dce } from '../passes/dce.ts';
 import { partialEval, unknownOutputs } from './partial-eval.ts';
 
 export interface PartialEvalSide {
@@ -21,12 +21,74 @@ export type ControlPartialEvalRule<P extends ControlOp> = (e: EqnOf<P>, unknownI
 const or = (a: readonly boolean[], b: readonly boolean[]) => a.map((x, i) => x || b[i]!);
 const pick = <T,>(xs: readonly T[], mask: readonly boolean[], want: boolean) => xs.filter((_, i) => mask[i] === want);
 
+/** The unknown outputs of a control-flow equation, as its partial-eval rule will find them. */
+export function controlUnknownOutputs(e: Eqn, unknownIn: readonly boolean[]): boolean[] {
+  switch (e.primitive) {
+    case Primitive.Cond:
+      return e.params.branches.map((br) => unknownOutputs(br, unknownIn.slice(1))).reduce(or);
+    case Primitive.Scan:
+      return scanUnknowns(e.params, unknownIn).outU;
+    case Primitive.WhileLoop:
+      return whileUnknowns(e.params, unknownIn);
+    default:
+      return e.outputs.map(() => true);
+  }
+}
+
+/** A while loop's carries are unknown if their start is, or if the body makes them so. */
+function whileUnknowns(p: EqnOf<Primitive.WhileLoop>['params'], unknownIn: readonly boolean[]): boolean[] {
+  const { condConsts: nc, bodyConsts: nb, body } = p;
+  const ubc = unknownIn.slice(nc, nc + nb);
+  let uk = unknownIn.slice(nc + nb);
+  for (;;) {
+    const next = or(uk, unknownOutputs(body, [...ubc, ...uk]));
+    if (next.every((v, i) => v === uk[i])) return uk;
+    uk = next;
+  }
+}
+
+/** A scan's carries are unknown if their start is, or if the body makes them so (fixpoint). */
+function scanUnknowns(p: EqnOf<Primitive.Scan>['params'], unknownIn: readonly boolean[]) {
+  const { numConsts: nc, numCarry: nk, body } = p;
+  const uc = unknownIn.slice(0, nc), ux = unknownIn.slice(nc + nk);
+  let uk = unknownIn.slice(nc, nc + nk);
+  for (;;) {
+    const out = unknownOutputs(body, [...uc, ...uk, ...ux]);
+    const next = or(uk, out.slice(0, nk));
+    if (next.every((v, i) => v === uk[i])) return { uc, uk, ux, outU: [...uk, ...out.slice(nk)] };
+    uk = next;
+  }
+}
+
 export const controlPartialEvalRules: { [P in ControlOp]: ControlPartialEvalRule<P> } = {
-  [Primitive.WhileLoop]: (e) => {
-    throw new TraceError(
-      `reverse-mode differentiation through whileLoop is not supported (its trip count is only known at run time)` +
-        `${e.loc ? ` at ${locToString(e.loc)}` : ''}; use k.forLoop with a static trip count, or k.scan`,
+  // A known loop computes the known carries (the condition only reads known values); the
+  // whole loop is repeated on the unknown side for the others. Transposing that fails with a
+  // clear error only if a cotangent reaches it, so loops no gradient flows through are fine.
+  [Primitive.WhileLoop]: (e, unknownIn, side) => {
+    const { condConsts: nc, bodyConsts: nb, cond, body } = e.params;
+    const uk = whileUnknowns(e.params, unknownIn);
+    const ucc = unknownIn.slice(0, nc);
+    if (unknownOutputs(cond, [...ucc, ...uk])[0]) throw new Error('partialEval: a whileLoop condition cannot depend on tangents');
+    const ubc = unknownIn.slice(nc, nc + nb);
+    const kb = partialEval(body, [...ubc, ...uk], uk).known;
+    const nKnown = uk.filter((u) => !u).length;
+    const knownBody = dce({ ...kb, name: `${body.name}_known`, outputs: kb.outputs.slice(0, nKnown) });
+    // The condition does not read the unknown carries (checked above), so they can be dropped.
+    const dc = dce(cond);
+    const knownCond = { ...dc, inputs: [...pick(dc.inputs.slice(0, nc), ucc, false), ...pick(dc.inputs.slice(nc), uk, false)] };
+    const carry = e.inputs.slice(nc + nb);
+    side.known(
+      makeEqn(
+        Primitive.WhileLoop,
+        { cond: knownCond, body: knownBody, condConsts: nc, bodyConsts: ubc.filter((u) => !u).length },
+        [...e.inputs.slice(0, nc), ...pick(e.inputs.slice(nc, nc + nb), ubc, false), ...pick(carry, uk, false)],
+        pick(e.outputs, uk, false),
+        e.loc,
+      ),
     );
+    const outs = e.outputs.map((o, i) => (uk[i] ? o : new Var(o.aval)));
+    side.unknown(makeEqn(e.primitive, e.params, e.inputs.map(side.toUnknown), outs, e.loc));
+    return uk;
   },
 
   [Primitive.Cond]: (e, unknownIn, side) => {
@@ -67,16 +129,7 @@ export const controlPartialEvalRules: { [P in ControlOp]: ControlPartialEvalRule
     const { numConsts: nc, numCarry: nk, length, reverse, body } = e.params;
     const nx = e.inputs.length - nc - nk;
     const [cIn, kIn, xIn] = splitList(e.inputs, [nc, nk, nx]) as [Var[], Var[], Var[]];
-    const [uc, ux] = [unknownIn.slice(0, nc), unknownIn.slice(nc + nk)];
-    let uk = unknownIn.slice(nc, nc + nk);
-    // A carry is unknown if its start is, or if the body makes it so: iterate to a fixpoint.
-    let outU: boolean[];
-    for (;;) {
-      outU = unknownOutputs(body, [...uc, ...uk, ...ux]);
-      const next = or(uk, outU.slice(0, nk));
-      if (next.every((v, i) => v === uk[i])) break;
-      uk = next;
-    }
+    const { uc, uk, ux, outU } = scanUnknowns(e.params, unknownIn);
     const uy = outU.slice(nk);
     const pe = partialEval(body, [...uc, ...uk, ...ux], [...uk, ...uy]);
     const K = pe.known;

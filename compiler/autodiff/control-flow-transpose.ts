@@ -4,7 +4,7 @@
 import { Builder } from '../ir/builder.ts';
 import { TraceError } from '../ir/errors.ts';
 import { splitList } from '../ir/func-utils.ts';
-import { aval, Var } from '../ir/ir.ts';
+import { aval, locToString, Var } from '../ir/ir.ts';
 import { Primitive, type ControlOp, type PrimitiveParams } from '../ir/primitives.ts';
 import { transposeFunc } from './transpose.ts';
 
@@ -18,8 +18,11 @@ export type ControlTransposeRule<P extends ControlOp> = (
 ) => (Var | null)[];
 
 export const controlTransposeRules: { [P in ControlOp]: ControlTransposeRule<P> } = {
-  [Primitive.WhileLoop]: () => {
-    throw new TraceError('reverse-mode differentiation through whileLoop is not supported; use k.forLoop or k.scan');
+  [Primitive.WhileLoop]: (b) => {
+    throw new TraceError(
+      `reverse-mode differentiation through whileLoop is not supported (its trip count is only known at run time)` +
+        `${b.loc ? ` at ${locToString(b.loc)}` : ''}; use k.forLoop with a static trip count, or k.scan`,
+    );
   },
 
   [Primitive.Cond]: (b, p, inputs, linear, cts, outputs) => {
@@ -37,11 +40,14 @@ export const controlTransposeRules: { [P in ControlOp]: ControlTransposeRule<P> 
     const nx = inputs.length - nc - nk;
     const [cIn, kIn, xIn] = splitList(inputs, [nc, nk, nx]) as [Var[], Var[], Var[]];
     const [lc, lk, lx] = splitList(linear, [nc, nk, nx]) as [boolean[], boolean[], boolean[]];
-    if (lk.some((l) => !l)) throw new Error('transpose: a linear scan must have only linear carries');
+    // The body is linear in every carry; a carry may still start from a constant (a zero
+    // tangent), which gets no cotangent.
+    const lkIn = [...lk];
+    const bodyLinear = [...lc, ...lk.map(() => true), ...lx];
     const ctK = cts.slice(0, nk).map((c, i) => c ?? b.zeros(outputs[i]!.aval));
     const ctY = cts.slice(nk).map((c, i) => c ?? b.zeros(outputs[nk + i]!.aval));
     // Body transposed: (nonlinear consts, nonlinear x slices, ct carry', ct y slices) -> (ct lin consts, ct carry, ct lin x slices)
-    const tb = transposeFunc(p.body, linear);
+    const tb = transposeFunc(p.body, bodyLinear);
     const nlc = lc.filter((l) => !l).length;
     const linC = cIn.filter((_, i) => lc[i]), nLinC = linC.length;
     const nLinX = lx.filter(Boolean).length;
@@ -64,6 +70,6 @@ export const controlTransposeRules: { [P in ControlOp]: ControlTransposeRule<P> 
     );
     const [oc, ok, ox] = splitList(outs, [nLinC, nk, nLinX]) as [Var[], Var[], Var[]];
     let ic = 0, ix = 0;
-    return [...lc.map((l) => (l ? oc[ic++]! : null)), ...ok, ...lx.map((l) => (l ? ox[ix++]! : null))];
+    return [...lc.map((l) => (l ? oc[ic++]! : null)), ...ok.map((c, i) => (lkIn[i] ? c : null)), ...lx.map((l) => (l ? ox[ix++]! : null))];
   },
 };

@@ -4,7 +4,7 @@
 // part is linear in the tangents.
 import { makeEqn, Var, type Eqn, type Func } from '../ir/ir.ts';
 import { isControl, Primitive, type ControlOp } from '../ir/primitives.ts';
-import { controlPartialEvalRules, type ControlPartialEvalRule } from './control-flow-pe.ts';
+import { controlPartialEvalRules, controlUnknownOutputs, type ControlPartialEvalRule } from './control-flow-pe.ts';
 import { dce } from '../passes/dce.ts';
 
 export interface PartialEvalResult {
@@ -97,9 +97,17 @@ export function partialEval(fn: Func, unknownInputs: readonly boolean[], unknown
   return { known: knownFn, unknown: unknownFn, numResiduals: residuals.length };
 }
 
-/** Which outputs of fn depend on the unknown inputs (conservative through nested regions). */
+/**
+ * Which outputs of fn are unknown after partial evaluation with the given unknown inputs. It
+ * must agree with partialEval exactly, so it looks into nested control flow the same way.
+ */
 export function unknownOutputs(fn: Func, unknownInputs: readonly boolean[]): boolean[] {
   const unknown = new Set<Var>(fn.inputs.filter((_, i) => unknownInputs[i]));
-  for (const e of fn.eqns) if (e.inputs.some((v) => unknown.has(v))) for (const o of e.outputs) unknown.add(o);
+  for (const e of fn.eqns) {
+    const ins = e.inputs.map((v) => unknown.has(v));
+    if (!ins.some(Boolean)) continue;
+    const outs = isControl(e.primitive) ? controlUnknownOutputs(e, ins) : e.outputs.map(() => true);
+    e.outputs.forEach((o, i) => outs[i] && unknown.add(o));
+  }
   return fn.outputs.map((o) => unknown.has(o));
 }

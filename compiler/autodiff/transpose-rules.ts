@@ -67,6 +67,20 @@ function dotTranspose(
   return b.transpose(raw, range(selfShapeRank).map((a) => rawToSelf.indexOf(a)));
 }
 
+/**
+ * For scatter-set: true at the updates that survive (the last one written to each place, in
+ * row-major order of the index batch), found by scattering each update's position and reading
+ * the winner back.
+ */
+function scatterWinners(b: Builder, x: Var, idx: Var, u: Var): Var {
+  const batch = idx.aval.shape.slice(0, -1);
+  const nb = batch.length;
+  const flatPos = b.reshape(b.emit1(Primitive.Iota, { shape: [batch.reduce((a, d) => a * d, 1)], dtype: 'i32', dim: 0 }), batch);
+  const pos = b.broadcast(flatPos, u.aval.shape, range(nb));
+  const owner = b.emit1(Primitive.Scatter, { mode: 'set' }, b.full(x.aval.shape, -1, 'i32'), idx, pos);
+  return b.binary(Primitive.Eq, b.emit1(Primitive.Gather, {}, owner, idx), pos);
+}
+
 export const transposeRules: { [P in LinearPrimitive]: TransposeRule<P> } = {
   [Primitive.Neg]: (b, _p, _x, _l, ct) => [b.neg(ct)],
   [Primitive.Add]: (_b, _p, _x, [l0, l1], ct) => [l0 ? ct : null, l1 ? ct : null],
@@ -130,7 +144,10 @@ export const transposeRules: { [P in LinearPrimitive]: TransposeRule<P> } = {
   [Primitive.Scatter]: (b, p, [, idx, u], [lx, li, lu], ct) => {
     if (li) nonLinear('scatter indices');
     const ctX = !lx ? null : p.mode === 'add' ? ct : b.emit1(Primitive.Scatter, { mode: 'set' }, ct, idx!, b.zeros(u!.aval));
-    return [ctX, null, lu ? b.emit1(Primitive.Gather, {}, ct, idx!) : null];
+    if (!lu) return [ctX, null, null];
+    const ctU = b.emit1(Primitive.Gather, {}, ct, idx!);
+    if (p.mode === 'add') return [ctX, null, ctU];
+    return [ctX, null, b.select(scatterWinners(b, ct, idx!, u!), ctU, b.zeros(u!.aval))];
   },
   [Primitive.ReduceSum]: (b, p, [x], _l, ct) => {
     const kept = x!.aval.shape.map((_, i) => i).filter((i) => !p.axes.includes(i));

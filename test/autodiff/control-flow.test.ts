@@ -232,22 +232,12 @@ describe('scan', () => {
     expect(t as T).toBeAllclose(4 * 1.5 ** 3);
   });
 
-  // BUG: reverse mode through a scan whose initial carry is a constant (does not depend on
-  // the differentiated arguments) throws "transpose: a linear scan must have only linear
-  // carries" (control-flow-transpose.ts, Scan rule). The jvp of the scan starts the carry
-  // tangent from constant zeros; partial eval (control-flow-pe.ts) finds the carry unknown
-  // only through the body's fixpoint and passes the known zeros to the unknown scan (as a
-  // replicated constant), which the transpose rule then sees as a non-linear carry input and
-  // rejects. JAX treats such carries as linear (their cotangent is dropped). Minimal repro:
-  //   k.grad((x) => k.scan((c, xi) => [k.mul(c, xi), null], k.array(1, { dtype: 'f64' }), x)[0])(k.array([2, 3], { dtype: 'f64' }))
-  // should be [3, 2].
-  it.fails('grad through a scan whose initial carry is a constant', () => {
+  it('grad through a scan whose initial carry is a constant', () => {
     const f = (x: T) => k.scan((c: T, xi: T) => [k.mul(c, xi), null] as [T, null], f64(1), x)[0];
     expect(k.grad(f)(f64([2, 3]))).toBeAllclose([3, 2]);
   });
 
-  // BUG: same as above, with the scan's carry constant and only a captured value differentiated.
-  it.fails('grad w.r.t. a value captured by the body, with a constant initial carry', () => {
+  it('grad w.r.t. a value captured by the body, with a constant initial carry', () => {
     const f = (a: T) => k.scan((c: T) => [k.mul(c, a), c] as [T, T], f64(1), null, { length: 4 })[0];
     expect(k.grad(f)(f64(1.5))).toBeAllclose(4 * 1.5 ** 3);
   });
@@ -270,19 +260,8 @@ describe('nested control flow', () => {
     });
   }
 
-  // BUG: reverse mode through nested control flow (a cond or scan inside a cond branch or a scan
-  // body) fails with "partialEval: output 0 depends on unknown inputs" (partial-eval.ts). The
-  // rules for cond and scan in control-flow-pe.ts decide which outputs of a region are unknown
-  // with unknownOutputs(), which is conservative through nested regions: the jvp'd inner scan /
-  // cond takes primal and tangent operands together, so all its outputs, the primal ones too,
-  // count as unknown. The outer cond / scan then reports its primal outputs as unknown, and
-  // linearize (vjp.ts) fails because a primal output depends on the tangents. unknownOutputs
-  // needs to look into nested cond / scan (union over branches; fixpoint over a scan's carry).
-  // Repro: k.grad((a) => k.cond(k.greater(k.sum(a), 0), (b) => k.scan((h, xi) => [k.mul(h, xi),
-  // null], b.slice(0), b)[0], (b) => k.sum(b), a))(k.array([1.5, 2], { dtype: 'f64' })) should be
-  // [6, 2.25] (h = a0 * a0 * a1).
   for (const [name, f] of nested) {
-    it.fails(`${name}: grad matches central differences`, () => {
+    it(`${name}: grad matches central differences`, () => {
       expect(k.grad(f)(x)).toBeAllclose(numGrad(f, x), { rtol: 1e-6 });
     });
   }
@@ -295,24 +274,12 @@ describe('reverse mode around a whileLoop that no gradient flows through', () =>
     expect(k.grad(f)(x)).toBeAllclose([64, 64]);
   });
 
-  // BUG (or a limitation worth lifting): reverse mode rejects every whileLoop that has a float
-  // operand depending on the differentiated arguments, even when no cotangent can reach it,
-  // because the partial-eval rule (control-flow-pe.ts, WhileLoop) throws unconditionally.
-  // Here the loop's result is used only through stopGradient, or only through its integer
-  // trip count, so the gradient is well defined (JAX computes it: the unknown while is dead in
-  // the linear function). Repro:
-  //   k.grad((a) => k.sum(k.mul(a, k.stopGradient(k.whileLoop((c) => k.less(k.sum(c), 100), (c) => k.mul(c, 2), a)))))(k.array([1.5, 2], { dtype: 'f64' }))
-  // should be [48, 64] (the loop ends at 32 a); it throws "reverse-mode differentiation
-  // through whileLoop is not supported". The transpose step already skips control-flow
-  // equations with no cotangents; the partial-eval rule could emit the loop on the unknown
-  // side (or only throw when a tangent output of the loop is live).
-  it.fails('a loop whose result is only used through stopGradient', () => {
+  it('a loop whose result is only used through stopGradient', () => {
     const f = (a: T) => k.sum(k.mul(a, k.stopGradient(k.whileLoop((c: T) => k.less(k.sum(c), 100), (c: T) => k.mul(c, 2), a))));
     expect(k.grad(f)(x)).toBeAllclose([48, 64]);
   });
 
-  // BUG: same as above, with only the integer trip count of the loop used.
-  it.fails('a loop whose integer trip count is all that is used', () => {
+  it('a loop whose integer trip count is all that is used', () => {
     const f = (a: T) => {
       const [, n] = k.whileLoop((c: [T, T]) => k.less(k.sum(c[0]), 100), ([c, n]: [T, T]) => [k.mul(c, 2), k.add(n, 1)] as [T, T], [a, k.array(0, { dtype: 'i32' })] as [T, T]);
       return k.sum(k.mul(a, n.astype('f64')));
@@ -372,18 +339,14 @@ describe('a vanilla RNN over 35 steps: scan against the unrolled JS loop', () =>
       expect(g[name].shape, name).toEqual(params[name].shape);
       expect(g[name], name).toBeAllclose(gu[name], { rtol: 1e-10, atol: 1e-12 });
     }
-    // And the gradient w.r.t. the inputs, stacked over time. (With argnums 1 alone, h0 would
-    // be a constant initial carry: see the it.fails below.)
+    // And the gradient w.r.t. the inputs, stacked over time.
     const [, gx] = k.grad(rnnScan, { argnums: [0, 1] })(params, xs) as [Params, T];
     const [, gxu] = k.grad(rnnUnrolled, { argnums: [0, 1] })(params, xs) as [Params, T];
     expect(gx.shape).toEqual([STEPS, D]);
     expect(gx).toBeAllclose(gxu, { rtol: 1e-10, atol: 1e-12 });
   });
 
-  // BUG: the usual RNN, with h0 a constant zero state rather than a parameter, hits the
-  // constant-initial-carry bug above ("transpose: a linear scan must have only linear
-  // carries").
-  it.fails('the gradient w.r.t. the weights with a constant zero initial state', () => {
+  it('the gradient w.r.t. the weights with a constant zero initial state', () => {
     const { h0, ...weights } = params;
     const f = (w: Omit<Params, 'h0'>, xs: T) => rnnScan({ ...w, h0 }, xs);
     const fu = (w: Omit<Params, 'h0'>, xs: T) => rnnUnrolled({ ...w, h0 }, xs);

@@ -532,24 +532,7 @@ const cases: Case[] = [
 // ---- known failures: (case name, check) -> what is wrong
 
 type Check = 'grad' | 'jvp' | 'agreement' | 'grad of grad' | 'jvp of grad';
-const KNOWN_BUGS: Record<string, Partial<Record<Check, true>>> = {
-  // BUG: the transpose rule of scatter with mode 'set' (transpose-rules.ts) gives every update
-  // the cotangent gather(ct, idx), also the updates that a later duplicate index overwrites,
-  // whose true derivative is 0. Repro: x = [1, 2, 3], u = [10, 20], idx = [0, 0];
-  // k.grad((x, u) => x.at(idx).set(u).sum(), { argnums: [0, 1] })(x, u)[1] is [1, 1], but
-  // only u[1] lands in the result (jvp along du = [1, 0] is 0), so it must be [0, 1]. (JAX
-  // masks the losing updates by scattering iota ids and gathering them back.) The jvp is right.
-  'scatter-set: at().set with duplicate indices': { grad: true, agreement: true, 'grad of grad': true, 'jvp of grad': true },
-  // BUG: second-order reverse mode through scan fails with "transpose: a linear scan must have
-  // only linear carries" (control-flow-transpose.ts). The first pullback's scan starts its
-  // cotangent carries from constant zeros (b.zeros for the const accumulators and for absent
-  // carry cotangents); differentiating that again, partial eval (control-flow-pe.ts) makes
-  // those carries unknown only through the body's fixpoint, so the linear scan gets a carry
-  // whose initial value is a known constant, not a linear input, and the transpose rule
-  // rejects it. Same root cause as the first-order failure with a constant initial carry in
-  // control-flow.test.ts. Repro: grad of (x => <grad(y => scan(tanh(c * y + x_t)))(x), w>).
-  'scan (carry and stacked outputs)': { 'grad of grad': true, 'jvp of grad': true },
-};
+const KNOWN_BUGS: Record<string, Partial<Record<Check, true>>> = {};
 
 // ---- numerical derivatives
 
