@@ -26,3 +26,4 @@ export { printFunc as printIR } from './compiler/ir/print.ts';
 export { verifyFunc as verifyIR } from './compiler/ir/verify.ts';
 export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hessian, stopGradient, type GradOptions } from './dsl/autodiff.ts';
 export { cond, switchCase, whileLoop, forLoop, scan, type ScanOptions } from './dsl/control-flow.ts';
+export { customJvp, customVjp } from './dsl/custom.ts';

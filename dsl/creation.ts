@@ -4,7 +4,7 @@ import type { DType } from '../compiler/ir/dtype.ts';
 import { Primitive } from '../compiler/ir/primitives.ts';
 import { add, astype, equal, mul, where } from './elementwise.ts';
 import { arrayFrom, bind1, shapeError, type NestedArray, type TypedArrayLike } from './lift.ts';
-import type { Tensor } from './tensor.ts';
+import type { Shape, Tensor } from './tensor.ts';
 
 function checkShape(op: string, shape: readonly number[]): number[] {
   for (const d of shape) if (!Number.isInteger(d) || d < 0) throw shapeError(op, `invalid shape [${shape.join(', ')}]`);
@@ -17,21 +17,22 @@ export function array(x: NestedArray | TypedArrayLike, opts: { dtype?: DType; sh
 }
 
 /** A tensor of `shape` filled with `value` (f32 unless a dtype is given or value is boolean). */
-export function full(shape: readonly number[], value: number | boolean, dtype?: DType): Tensor {
+export function full<const S extends Shape, D extends DType = 'f32'>(shape: S, value: number | boolean, dtype?: D): Tensor<[...S], D> {
   const d: DType = dtype ?? (typeof value === 'boolean' ? 'bool' : 'f32');
-  return bind1(Primitive.Constant, { shape: checkShape('full', shape), dtype: d, data: [Number(value)] });
+  return bind1(Primitive.Constant, { shape: checkShape('full', shape), dtype: d, data: [Number(value)] }) as never;
 }
 
 /** A tensor of zeros (f32 unless a dtype is given). */
-export const zeros = (shape: readonly number[], dtype: DType = 'f32') => full(shape, 0, dtype);
+export const zeros = <const S extends Shape, D extends DType = 'f32'>(shape: S, dtype?: D): Tensor<[...S], D> => full(shape, 0, dtype ?? ('f32' as D));
 /** A tensor of ones (f32 unless a dtype is given). */
-export const ones = (shape: readonly number[], dtype: DType = 'f32') => full(shape, 1, dtype);
+export const ones = <const S extends Shape, D extends DType = 'f32'>(shape: S, dtype?: D): Tensor<[...S], D> => full(shape, 1, dtype ?? ('f32' as D));
 /** Zeros with the shape (and dtype, unless given) of x. */
-export const zerosLike = (x: Tensor, dtype?: DType) => full(x.shape, 0, dtype ?? x.dtype);
+export const zerosLike = <S extends Shape, D extends DType>(x: Tensor<S, D>, dtype?: D): Tensor<S, D> => full(x.shape, 0, dtype ?? x.dtype) as never;
 /** Ones with the shape (and dtype, unless given) of x. */
-export const onesLike = (x: Tensor, dtype?: DType) => full(x.shape, 1, dtype ?? x.dtype);
+export const onesLike = <S extends Shape, D extends DType>(x: Tensor<S, D>, dtype?: D): Tensor<S, D> => full(x.shape, 1, dtype ?? x.dtype) as never;
 /** A tensor with the shape (and dtype, unless given) of x, filled with value. */
-export const fullLike = (x: Tensor, value: number | boolean, dtype?: DType) => full(x.shape, value, dtype ?? x.dtype);
+export const fullLike = <S extends Shape, D extends DType>(x: Tensor<S, D>, value: number | boolean, dtype?: D): Tensor<S, D> =>
+  full(x.shape, value, dtype ?? x.dtype) as never;
 
 /** Values 0..shape[dim]-1 along `dim`, broadcast over the other axes. */
 export function iota(shape: readonly number[], dtype: DType = 'i32', dim = 0): Tensor {

@@ -86,4 +86,26 @@ export const controlJvpRules: { [P in ControlOp]: ControlJvpRule<P> } = {
       t: [...kMask.map((m) => (m ? ytk[i++]! : null)), ...yMask.map((m) => (m ? yty[j++]! : null))],
     };
   },
+
+  // The user's rule replaces the body: inline it (consts get no tangents).
+  [Primitive.CustomJvpCall]: (b, p, x, t) => {
+    const args = x.slice(p.numConsts);
+    const ts = t.slice(p.numConsts).map((u, i) => instantiate(b, u, args[i]!));
+    const outs = b.inline(p.jvp, [...x, ...ts]);
+    const n = p.body.outputs.length;
+    const y = outs.slice(0, n);
+    return { y, t: outs.slice(n).map((u, i) => (isFloat(y[i]!.aval.dtype) ? u : null)) };
+  },
+
+  // Forward pass with residuals, then a linear custom_lin whose transpose is the user's bwd.
+  [Primitive.CustomVjpCall]: (b, p, x, t) => {
+    const n = p.body.outputs.length;
+    const outs = b.inline(p.fwd, x);
+    const y = outs.slice(0, n);
+    const res = outs.slice(n);
+    const args = x.slice(p.numConsts);
+    const ts = t.slice(p.numConsts).map((u, i) => instantiate(b, u, args[i]!));
+    const tys = b.emit(Primitive.CustomLin, { bwd: p.bwd, numRes: res.length }, [...res, ...ts]);
+    return { y, t: tys.map((u, i) => (isFloat(y[i]!.aval.dtype) ? u : null)) };
+  },
 };

@@ -190,4 +190,12 @@ export const controlPartialEvalRules: { [P in ControlOp]: ControlPartialEvalRule
     );
     return [...uk, ...uy];
   },
+
+  // After jvp these calls are inlined; with unknown inputs otherwise, they are not linear.
+  [Primitive.CustomJvpCall]: (e) => {
+    throw new Error(`partialEval: ${e.primitive} with unknown inputs (it should have been differentiated first)`);
+  },
+  [Primitive.CustomVjpCall]: (e) => {
+    throw new Error(`partialEval: ${e.primitive} with unknown inputs (it should have been differentiated first)`);
+  },
 };

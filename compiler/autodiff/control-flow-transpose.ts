@@ -72,4 +72,11 @@ export const controlTransposeRules: { [P in ControlOp]: ControlTransposeRule<P> 
     let ic = 0, ix = 0;
     return [...lc.map((l) => (l ? oc[ic++]! : null)), ...ok.map((c, i) => (lkIn[i] ? c : null)), ...lx.map((l) => (l ? ox[ix++]! : null))];
   },
+
+  [Primitive.CustomJvpCall]: () => {
+    throw new Error('transpose: custom_jvp_call is not linear');
+  },
+  [Primitive.CustomVjpCall]: () => {
+    throw new Error('transpose: custom_vjp_call is not linear');
+  },
 };

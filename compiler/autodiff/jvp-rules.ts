@@ -4,6 +4,7 @@
 // mode. A primitive without a rule is a type error.
 import type { Builder } from '../ir/builder.ts';
 import { isFloat } from '../ir/dtype.ts';
+import { TraceError } from '../ir/errors.ts';
 import type { Var } from '../ir/ir.ts';
 import { Primitive, type ControlOp, type PrimitiveParams } from '../ir/primitives.ts';
 
@@ -172,6 +173,15 @@ export const jvpRules: { [P in Exclude<Primitive, ControlOp>]: JvpRule<P> } = {
     const outs = b.emit(Primitive.Sort, p, [...x, iota]);
     const perm = outs[outs.length - 1]!;
     return t.map((ti) => (ti ? b.takeAlongAxis(ti, perm, p.axis) : null));
+  },
+  // Linear in the arg tangents; tangents of the residuals would need bwd's derivative.
+  [Primitive.CustomLin]: (b, p, x, t) => {
+    if (t.slice(0, p.numRes).some((u) => u !== null)) {
+      throw new TraceError('differentiating the derivative of a customVjp function again (higher order) is not supported; use customJvp');
+    }
+    const ts = t.slice(p.numRes);
+    if (ts.every((u) => !u)) return p.bwd.inputs.slice(p.numRes).map(() => null);
+    return b.emit(Primitive.CustomLin, p, [...x.slice(0, p.numRes), ...ts.map((u, i) => instantiate(b, u, x[p.numRes + i]!))]);
   },
   [Primitive.DotGeneral]: (b, p, [l, r], [tl, tr]) => [
     addTangents(

@@ -3,7 +3,7 @@
 // linear ones are walked backwards, accumulating cotangents.
 import { Builder } from '../ir/builder.ts';
 import { Var, type Func } from '../ir/ir.ts';
-import { isControl, type ControlOp, type Primitive } from '../ir/primitives.ts';
+import { isControl, Primitive, type ControlOp } from '../ir/primitives.ts';
 import { controlTransposeRules, type ControlTransposeRule } from './control-flow-transpose.ts';
 import { dce } from '../passes/dce.ts';
 import { isLinearPrimitive, transposeRules, type TransposeRule } from './transpose-rules.ts';
@@ -49,6 +49,16 @@ export function transposeFunc(lin: Func, linearInputs: readonly boolean[]): Func
   for (let i = linearEqns.length - 1; i >= 0; i--) {
     const e = linearEqns[i]!;
     const linMask = e.inputs.map((v) => linear.has(v));
+    if (e.primitive === Primitive.CustomLin) {
+      // The user's bwd: (residuals, output cotangents) -> arg cotangents.
+      const cOuts = e.outputs.map((o) => ct.get(o));
+      if (cOuts.every((c) => !c)) continue;
+      b.loc = e.loc;
+      const res = e.inputs.slice(0, e.params.numRes).map(get);
+      const cIns = b.inline(e.params.bwd, [...res, ...cOuts.map((c, j) => c ?? b.zeros(e.outputs[j]!.aval))]);
+      e.inputs.slice(e.params.numRes).forEach((v, j) => linear.has(v) && addCt(v, cIns[j]!));
+      continue;
+    }
     if (isControl(e.primitive)) {
       const cOuts = e.outputs.map((o) => ct.get(o) ?? null);
       if (cOuts.every((c) => c === null)) continue;

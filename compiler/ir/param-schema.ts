@@ -107,6 +107,9 @@ export const PARAM_SCHEMA: ParamSchema = {
   [Primitive.Sort]: { axis: 'int', numKeys: 'int' },
   [Primitive.DotGeneral]: { lhsContract: 'ints', rhsContract: 'ints', lhsBatch: 'ints', rhsBatch: 'ints' },
   [Primitive.Cond]: { branches: 'funcs' },
+  [Primitive.CustomJvpCall]: { body: 'func', jvp: 'func', numConsts: 'int' },
+  [Primitive.CustomVjpCall]: { body: 'func', fwd: 'func', bwd: 'func', numConsts: 'int' },
+  [Primitive.CustomLin]: { bwd: 'func', numRes: 'int' },
   [Primitive.WhileLoop]: { cond: 'func', body: 'func', condConsts: 'int', bodyConsts: 'int' },
   [Primitive.Scan]: { body: 'func', length: 'int', reverse: 'bool', numConsts: 'int', numCarry: 'int' },
 };

@@ -75,6 +75,10 @@ export enum Primitive {
   Cond = 'cond',
   WhileLoop = 'while_loop',
   Scan = 'scan',
+  // user-defined derivatives
+  CustomJvpCall = 'custom_jvp_call',
+  CustomVjpCall = 'custom_vjp_call',
+  CustomLin = 'custom_lin',
 }
 
 type NoParams = Record<string, never>;
@@ -182,6 +186,22 @@ export interface PrimitiveParams {
    * axis. With `reverse`, iterates from the last slice to the first (ys keep their positions).
    */
   [Primitive.Scan]: { body: Func; length: number; reverse: boolean; numConsts: number; numCarry: number };
+  /**
+   * operands: consts, args. Evaluates body(consts, args); its derivative is jvp(consts, args,
+   * arg tangents) -> (outputs, output tangents). Consts get no tangents.
+   */
+  [Primitive.CustomJvpCall]: { body: Func; jvp: Func; numConsts: number };
+  /**
+   * operands: consts, args. Evaluates body(consts, args). Under differentiation runs
+   * fwd(consts, args) -> (outputs, residuals) and, in reverse, bwd(residuals, output
+   * cotangents) -> arg cotangents.
+   */
+  [Primitive.CustomVjpCall]: { body: Func; fwd: Func; bwd: Func; numConsts: number };
+  /**
+   * operands: residuals, tangents of the args. The linear map whose transpose is bwd: it only
+   * exists inside derivatives of customVjp functions and cannot be evaluated forward.
+   */
+  [Primitive.CustomLin]: { bwd: Func; numRes: number };
 }
 
 export type Params<P extends Primitive = Primitive> = PrimitiveParams[P];
@@ -207,7 +227,8 @@ export const VIEW_OPS = [
   Primitive.BroadcastInDim, Primitive.Reshape, Primitive.Transpose, Primitive.Slice, Primitive.Rev,
 ] as const;
 
-export const CONTROL_OPS = [Primitive.Cond, Primitive.WhileLoop, Primitive.Scan] as const;
+/** Primitives with regions whose autodiff rules emit the primitive themselves. */
+export const CONTROL_OPS = [Primitive.Cond, Primitive.WhileLoop, Primitive.Scan, Primitive.CustomJvpCall, Primitive.CustomVjpCall] as const;
 export type ControlOp = (typeof CONTROL_OPS)[number];
 
 export type UnaryOp = (typeof UNARY_OPS)[number];

@@ -338,6 +338,18 @@ function rule(op: Primitive, p: never, ins: readonly AVal[]): AVal[] {
       checkSignature(op, 'body', q.body, [...ins.slice(0, nc), ...carry, ...slices], [...carry, ...outs.slice(nk)]);
       return [...carry.map((a) => aval(a.shape, a.dtype)), ...outs.slice(nk).map((a) => aval([length, ...a.shape], a.dtype))];
     }
+    case Primitive.CustomJvpCall:
+    case Primitive.CustomVjpCall: {
+      const q = p as PrimitiveParams[Primitive.CustomJvpCall];
+      checkSignature(op, 'body', q.body, ins, q.body.outputs.map((v) => v.aval));
+      return q.body.outputs.map((v) => aval(v.aval.shape, v.aval.dtype));
+    }
+    case Primitive.CustomLin: {
+      const q = p as PrimitiveParams[Primitive.CustomLin];
+      const cts = q.bwd.inputs.slice(q.numRes);
+      checkSignature(op, 'bwd', q.bwd, [...ins.slice(0, q.numRes), ...cts.map((v) => v.aval)], ins.slice(q.numRes));
+      return cts.map((v) => aval(v.aval.shape, v.aval.dtype));
+    }
     default:
       return op satisfies never;
   }

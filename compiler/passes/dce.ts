@@ -1,7 +1,6 @@
 // Dead-code elimination: drops equations whose outputs nothing uses, in regions too. Every
 // primitive is pure, so an unused equation can always go.
 import type { Eqn, Func, Var } from '../ir/ir.ts';
-import { isControl } from '../ir/primitives.ts';
 import { mapRegions } from './rewrite.ts';
 
 export function dce(fn: Func): Func {
@@ -14,11 +13,9 @@ export function dce(fn: Func): Func {
       changed = true;
       continue;
     }
-    if (isControl(e.primitive)) {
-      const before = e;
-      e = mapRegions(e, dce);
-      if (e !== before) changed = true;
-    }
+    const before = e;
+    e = mapRegions(e, dce);
+    if (e !== before) changed = true;
     kept.push(e);
     for (const v of e.inputs) live.add(v);
   }

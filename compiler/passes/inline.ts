@@ -1,6 +1,6 @@
 // Inlining of control flow that is static: a cond whose index is a constant becomes its
-// branch, and a scan of a few iterations is unrolled (slices in, concatenation out), which
-// lets fusion see through it.
+// branch, a scan of a few iterations is unrolled (slices in, concatenation out), which lets
+// fusion see through it, and calls with custom derivatives become their bodies.
 import type { Builder } from '../ir/builder.ts';
 import { aval, type Eqn, type Func, type Var } from '../ir/ir.ts';
 import { Primitive } from '../ir/primitives.ts';
@@ -50,6 +50,8 @@ export function inlineControl(fn: Func): Func {
         return b.inline(branch, e.inputs.slice(1));
       }
       if (e.primitive === Primitive.Scan && e.params.length <= MAX_UNROLL) return unrollScan(e, b);
+      // User-defined derivatives only matter to autodiff, which has run by now.
+      if (e.primitive === Primitive.CustomJvpCall || e.primitive === Primitive.CustomVjpCall) return b.inline(e.params.body, e.inputs);
       return undefined;
     };
   });

@@ -3,7 +3,7 @@
 // replacements in everything after, and recurse into control-flow regions.
 import { Builder } from '../ir/builder.ts';
 import { makeEqn, type Eqn, type Func, type Var } from '../ir/ir.ts';
-import { isControl, Primitive } from '../ir/primitives.ts';
+import { paramSchema } from '../ir/param-schema.ts';
 
 /**
  * A rule sees an equation whose inputs are already substituted. It returns the values that
@@ -11,18 +11,17 @@ import { isControl, Primitive } from '../ir/primitives.ts';
  */
 export type RewriteRule = (e: Eqn, b: Builder) => Var[] | undefined;
 
-/** Applies `f` to every region (sub-function) of a control-flow equation. */
+/** Applies `f` to every region (sub-function) of an equation; the same equation if it has none. */
 export function mapRegions(e: Eqn, f: (fn: Func) => Func): Eqn {
-  switch (e.primitive) {
-    case Primitive.Cond:
-      return makeEqn(e.primitive, { branches: e.params.branches.map(f) }, e.inputs, e.outputs, e.loc);
-    case Primitive.WhileLoop:
-      return makeEqn(e.primitive, { ...e.params, cond: f(e.params.cond), body: f(e.params.body) }, e.inputs, e.outputs, e.loc);
-    case Primitive.Scan:
-      return makeEqn(e.primitive, { ...e.params, body: f(e.params.body) }, e.inputs, e.outputs, e.loc);
-    default:
-      return e;
+  const schema = paramSchema(e.primitive);
+  let params: Record<string, unknown> | undefined;
+  for (const [name, kind] of Object.entries(schema)) {
+    if (kind !== 'func' && kind !== 'funcs') continue;
+    params ??= { ...(e.params as Record<string, unknown>) };
+    const v = params[name];
+    params[name] = kind === 'func' ? f(v as Func) : (v as Func[]).map(f);
   }
+  return params ? makeEqn(e.primitive, params as never, e.inputs, e.outputs, e.loc) : e;
 }
 
 /**
@@ -36,7 +35,7 @@ export function rewrite(fn: Func, makeRule: () => RewriteRule): Func {
   const subst = new Map<Var, Var>();
   const get = (v: Var) => subst.get(v) ?? v;
   for (const e0 of fn.eqns) {
-    let e = isControl(e0.primitive) ? mapRegions(e0, (r) => rewrite(r, makeRule)) : e0;
+    let e = mapRegions(e0, (r) => rewrite(r, makeRule));
     e = makeEqn(e.primitive, e.params as never, e.inputs.map(get), e.outputs, e.loc);
     b.loc = e.loc;
     const repl = rule(e, b);

@@ -123,6 +123,11 @@ function compute(call: Call, ins: readonly HostTensor[], outs: readonly AVal[]):
       return evalDotGeneral(x, y, params, out);
     case Primitive.Cond:
       return evalCond(params, ins, outs, evalFunc);
+    case Primitive.CustomJvpCall:
+    case Primitive.CustomVjpCall:
+      return evalFunc(params.body, ins).map((t) => t.data.slice());
+    case Primitive.CustomLin:
+      throw new KilnError('forward-mode differentiation (jvp, jacfwd) of a customVjp function is not supported; use reverse mode or customJvp');
     case Primitive.WhileLoop:
       return evalWhileLoop(params, ins, evalFunc);
     case Primitive.Scan:

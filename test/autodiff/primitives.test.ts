@@ -527,6 +527,13 @@ const cases: Case[] = [
     },
     reverse: false,
   },
+  {
+    name: 'custom_jvp_call (softplus with its derivative given by hand)',
+    make: (r) => {
+      const softplus = k.customJvp((x: T) => k.log1p(k.exp(x)), ([x], [t]) => [k.log1p(k.exp(x!)), t!.mul(k.sigmoid(x!))]);
+      return { f: (x) => softplus(k.mul(x, x)), xs: [unif(r, r.shape(1, 2))] };
+    },
+  },
 ];
 
 // ---- known failures: (case name, check) -> what is wrong
@@ -720,7 +727,9 @@ describe('coverage', () => {
     const missing = Object.values(Primitive).filter((p) => !used.has(p));
     // A new primitive needs a finite-difference case above (or, if it can never take part in
     // a float computation, an entry here with the reason).
-    const exempt: Primitive[] = [];
+    // customVjp has no forward mode (as in JAX), so these checks do not apply; its reverse
+    // mode (custom_vjp_call, and custom_lin inside derivatives) is tested in custom.test.ts.
+    const exempt: Primitive[] = [Primitive.CustomVjpCall, Primitive.CustomLin];
     expect(missing.filter((p) => !exempt.includes(p))).toEqual([]);
   });
 });

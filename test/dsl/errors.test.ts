@@ -41,6 +41,8 @@ describe('ShapeError messages name the op, both shapes and the call site', () =>
 
   it('add as a method', () => {
     const a = k.zeros([4]);
+    // The static types reject this call too; the runtime check covers dynamic shapes.
+    // @ts-expect-error shapes [4] and [5] do not broadcast
     const [line, e] = [here(), thrown(() => a.add(k.zeros([5])))];
     expectShapeError(e, 'add', [[4], [5]], line);
   });
@@ -67,6 +69,7 @@ describe('ShapeError messages name the op, both shapes and the call site', () =>
     const a = k.zeros([2, 3]);
     const [line, e] = [here(), thrown(() => k.reshape(a, [4, 2]))];
     expectShapeError(e, 'reshape', [[2, 3], [4, 2]], line);
+    // @ts-expect-error cannot reshape [2,3] to [4,-1]
     const [line2, e2] = [here(), thrown(() => a.reshape([4, -1]))];
     expectShapeError(e2, 'reshape', [[2, 3], [4, -1]], line2);
   });
@@ -82,6 +85,7 @@ describe('ShapeError messages name the op, both shapes and the call site', () =>
   });
 
   it('other ops report the call site too', () => {
+    // @ts-expect-error index 5 is out of bounds for [2]
     const [line, e] = [here(), thrown(() => k.zeros([2]).slice(5))];
     expect(e).toBeInstanceOf(k.ShapeError);
     expect(e.message).toContain(`errors.test.ts:${line}:`);

@@ -77,12 +77,12 @@ describe('examples/ch02', { timeout: TIMEOUT_MS + 10_000 }, () => {
     expect(after(out, 'M.sum(axis 0)')).toBe('[3. 5. 7.]');
     expect(after(out, 'M.sum(axis 1, keepdims)')).toBe('[[ 3.]\n [12.]]');
     expect(after(out, 'M.cumsum(axis 0)')).toBe('[[0. 1. 2.]\n [3. 5. 7.]]');
-    expect(after(out, 'dot(v, y)')).toBe('3.');
+    expect(after(out, 'dot(v, y)')).toBe('3.0');
     expect(after(out, 'matmul(M, v)')).toBe('[ 5. 14.]');
     expect(after(out, 'matmul(M, B)')).toBe('[[ 3.  3.  3.  3.]\n [12. 12. 12. 12.]]');
-    expect(after(out, 'L2 norm of u')).toBe('5.');
-    expect(after(out, 'L1 norm of u')).toBe('7.');
-    expect(after(out, 'Frobenius norm of ones([4, 9])')).toBe('6.');
+    expect(after(out, 'L2 norm of u')).toBe('5.0');
+    expect(after(out, 'L1 norm of u')).toBe('7.0');
+    expect(after(out, 'Frobenius norm of ones([4, 9])')).toBe('6.0');
   });
 
   it('probability.ts (2.6)', () => {

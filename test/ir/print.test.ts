@@ -99,6 +99,14 @@ function everyPrimitive(): Func {
   const acc = region('acc', [[[3], 'f32'], [[3], 'f32']], (r, c, xi) => [r.op(P.Add, none, [c!, xi!]), r.op(P.Mul, none, [c!, xi!])]);
   const row = b.op(P.ReduceSum, { axes: [0] }, [x]);
   b.ops(P.Scan, { body: acc, length: 2, reverse: true, numConsts: 0, numCarry: 1 }, [row, y]);
+  // User-defined derivatives: body, rule regions, and the linear map of a customVjp.
+  const sq = region('sq', [[[2, 3], 'f32']], (r, a) => [r.op(P.Mul, none, [a!, a!])]);
+  const sqJvp = region('sq_jvp', [[[2, 3], 'f32'], [[2, 3], 'f32']], (r, a, t) => [r.op(P.Mul, none, [a!, a!]), r.op(P.Mul, none, [a!, t!])]);
+  b.op(P.CustomJvpCall, { body: sq, jvp: sqJvp, numConsts: 0 }, [x]);
+  const sqFwd = region('sq_fwd', [[[2, 3], 'f32']], (r, a) => [r.op(P.Mul, none, [a!, a!]), a!]);
+  const sqBwd = region('sq_bwd', [[[2, 3], 'f32'], [[2, 3], 'f32']], (r, a, g) => [r.op(P.Mul, none, [a!, g!])]);
+  b.op(P.CustomVjpCall, { body: sq, fwd: sqFwd, bwd: sqBwd, numConsts: 0 }, [x]);
+  b.op(P.CustomLin, { bwd: sqBwd, numRes: 1 }, [x, y]);
   return b.func('every_primitive', [mm, sx!, si!, x]);
 }
 
