@@ -27,3 +27,5 @@ export { verifyFunc as verifyIR } from './compiler/ir/verify.ts';
 export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hessian, stopGradient, type GradOptions } from './dsl/autodiff.ts';
 export { cond, switchCase, whileLoop, forLoop, scan, type ScanOptions } from './dsl/control-flow.ts';
 export { customJvp, customVjp } from './dsl/custom.ts';
+export { devices, device, defaultDevice, setDefaultDevice } from './dsl/devices.ts';
+export { Device, DeviceMismatchError } from './runtime/device.ts';

@@ -6,6 +6,7 @@ import { aval, sizeOf, type SourceLoc } from '../compiler/ir/ir.ts';
 import { Primitive, type PrimitiveParams } from '../compiler/ir/primitives.ts';
 import { Tensor, type Shape } from './tensor.ts';
 import { bindValues, currentTrace } from './trace.ts';
+import { onDefaultDevice } from './eager.ts';
 import { userLocation } from './source-loc.ts';
 
 /** Nested JS arrays of numbers or booleans. */
@@ -73,7 +74,7 @@ export function fromHost(data: ArrayLike<number>, shape: readonly number[], dtyp
   if (data.length !== n) throw shapeError('array', `${data.length} values for shape [${shape.join(', ')}]`);
   const host: HostArray = allocHost(dtype, n);
   for (let i = 0; i < n; i++) host[i] = convertValue(data[i]!, dtype);
-  return Tensor._wrap({ kind: 'concrete', host: { aval: aval(shape, dtype), data: host } });
+  return Tensor._wrap({ kind: 'concrete', array: onDefaultDevice({ aval: aval(shape, dtype), data: host }) });
 }
 
 /** Creates a tensor from nested arrays, a typed array (with a shape), or a scalar. */

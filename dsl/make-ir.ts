@@ -87,7 +87,7 @@ function inlineCaptured(r: TraceResult): Func {
   const keep = new Set<Var>(r.func.inputs);
   for (const c of r.trace.captured) {
     if (c.value.kind !== 'concrete') continue;
-    const h = c.value.host;
+    const h = c.value.array.toHost();
     consts.push(makeEqn(Primitive.Constant, { shape: [...h.aval.shape], dtype: h.aval.dtype, data: Array.from(h.data) }, [], [c.v]));
     keep.delete(c.v);
   }

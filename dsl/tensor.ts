@@ -16,6 +16,8 @@ import type {
 } from './shape-types.ts';
 import type { FloatOf, Promote } from './dtype-types.ts';
 import { knownValue, requireKnown, type Value } from './trace.ts';
+import type { Device } from '../runtime/device.ts';
+import { defaultDevice, toDevice } from './devices.ts';
 
 export type { Shape };
 
@@ -51,7 +53,7 @@ export class Tensor<S extends Shape = Shape, D extends DType = DType> {
 
   /** The shape and dtype, as the IR records them. */
   get aval(): AVal {
-    return this._value.kind === 'concrete' ? this._value.host.aval : this._value.v.aval;
+    return this._value.kind === 'concrete' ? this._value.array.aval : this._value.v.aval;
   }
   /** The shape, e.g. [2, 3]. */
   get shape(): S {
@@ -68,6 +70,14 @@ export class Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** The number of elements. */
   get size(): number {
     return sizeOf(this.aval.shape);
+  }
+  /** The device the data lives on (the default device for values being traced). */
+  get device(): Device {
+    return this._value.kind === 'concrete' ? this._value.array.device : defaultDevice();
+  }
+  /** A copy on another device (`x.to('cpu')`); the tensor itself when already there. */
+  to(d: Device | string): Tensor<S, D> {
+    return toDevice(this, d);
   }
   /** True while this tensor stands for a value of a function being traced. */
   get isTraced(): boolean {

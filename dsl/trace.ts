@@ -7,11 +7,13 @@ import { makeEqn, Var, type AVal, type Eqn, type Func, type SourceLoc } from '..
 import type { Primitive, PrimitiveParams } from '../compiler/ir/primitives.ts';
 import { inferAvals } from '../compiler/ir/shape-rules.ts';
 import { evalPrimitive, type HostTensor } from '../runtime/interp/index.ts';
+import type { DeviceArray } from '../runtime/device.ts';
+import { onDefaultDevice, runEager } from './eager.ts';
 import { userLocation } from './source-loc.ts';
 
 /** The value behind a Tensor: a concrete array, or a variable of a function being traced. */
 export type Value =
-  | { readonly kind: 'concrete'; readonly host: HostTensor }
+  | { readonly kind: 'concrete'; readonly array: DeviceArray }
   | { readonly kind: 'traced'; readonly trace: GraphTrace; readonly v: Var; readonly known?: HostTensor };
 
 /** Anything bind can take: the Tensor class implements this (kept abstract to avoid a cycle). */
@@ -45,10 +47,10 @@ export class GraphTrace {
   /** The var standing for `value` inside this trace, capturing it when it comes from outside. */
   varOf(value: Value): Var {
     if (value.kind === 'traced' && value.trace === this) return value.v;
-    const keyObj = value.kind === 'concrete' ? value.host : value.v;
+    const keyObj = value.kind === 'concrete' ? value.array : value.v;
     let v = this.captureIndex.get(keyObj);
     if (!v) {
-      v = new Var(value.kind === 'concrete' ? value.host.aval : value.v.aval);
+      v = new Var(value.kind === 'concrete' ? value.array.aval : value.v.aval);
       this.captureIndex.set(keyObj, v);
       this.captured.push({ value, v });
     }
@@ -81,7 +83,7 @@ export function withNewTrace<T>(withValues: boolean, f: (trace: GraphTrace) => T
 
 /** The concrete value of v when one is known (eagerly computed, or known during tracing). */
 export function knownValue(v: Value): HostTensor | undefined {
-  return v.kind === 'concrete' ? v.host : v.known;
+  return v.kind === 'concrete' ? v.array.toHost() : v.known;
 }
 
 /** The concrete value, or a TraceError saying why it cannot be had and where. */
@@ -97,7 +99,7 @@ export function requireKnown(v: Value, what: string): HostTensor {
 }
 
 function avalOf(v: Value): AVal {
-  return v.kind === 'concrete' ? v.host.aval : v.v.aval;
+  return v.kind === 'concrete' ? v.array.aval : v.v.aval;
 }
 
 /**
@@ -114,7 +116,7 @@ export function bindValues<P extends Primitive>(
   const trace = currentTrace();
   if (!trace) {
     try {
-      return evalPrimitive(prim, params, inputs.map((v) => requireEager(v))).map((host) => ({ kind: 'concrete', host }));
+      return runEager(prim, params, inputs.map((v) => requireEager(v))).map((array) => ({ kind: 'concrete', array }));
     } catch (e) {
       throw e instanceof ShapeError ? e.at(at ?? userLocation()) : e;
     }
@@ -136,10 +138,10 @@ export function bindValues<P extends Primitive>(
   return outs.map((v, i) => ({ kind: 'traced', trace, v, known: known?.[i] }));
 }
 
-function requireEager(v: Value): HostTensor {
+function requireEager(v: Value): DeviceArray {
   // Outside any trace, a tracer can only be one that escaped its trace (a leak).
-  if (v.kind === 'concrete') return v.host;
-  if (v.known && !v.trace.active) return v.known;
+  if (v.kind === 'concrete') return v.array;
+  if (v.known && !v.trace.active) return onDefaultDevice(v.known);
   throw new TraceError(
     `a traced value ${v.v.aval.dtype}[${v.v.aval.shape.join(',')}] escaped the function being traced; ` +
       `return it from the function instead of storing it outside`,
