@@ -1,4 +1,9 @@
 // Kiln's public API: `import * as k from 'kiln'`.
+import { cpuBackend, cpuToolchainPresent } from './dsl/cpu-backend.ts';
+import { initBackends } from './dsl/eager.ts';
+
+initBackends(cpuToolchainPresent() ? [cpuBackend] : []);
+
 export type { DType } from './compiler/ir/dtype.ts';
 export type { AVal, Func, SourceLoc } from './compiler/ir/ir.ts';
 export { KilnError, ParseError, ShapeError, TraceError, VerifyError } from './compiler/ir/errors.ts';
@@ -29,3 +34,4 @@ export { cond, switchCase, whileLoop, forLoop, scan, type ScanOptions } from './
 export { customJvp, customVjp } from './dsl/custom.ts';
 export { devices, device, defaultDevice, setDefaultDevice } from './dsl/devices.ts';
 export { Device, DeviceMismatchError } from './runtime/device.ts';
+export { jit, type JitOptions, type JitStats, type Jitted } from './dsl/jit.ts';

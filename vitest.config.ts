@@ -5,5 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     setupFiles: ['./test/setup.ts'],
+    // Eager ops default to the interpreter in tests (fast, and the oracle); tests of the
+    // compiled backends choose their device explicitly.
+    env: { KILN_BACKEND: process.env.KILN_BACKEND ?? 'interp' },
   },
 });

@@ -36,7 +36,8 @@ export function toDevice<T extends Tensor>(x: T, d: Device | string): T {
   const dev = device(d);
   const v = x._value;
   if (v.kind !== 'concrete') return x;
-  if (v.array.device.kind === dev.kind && v.array.device.index === dev.index) return x;
   const h = v.array.toHost();
-  return Tensor._wrap({ kind: 'concrete', array: backendFor(dev).fromHost({ aval: h.aval, data: h.data.slice() }) }) as T;
+  const same = v.array.device.kind === dev.kind && v.array.device.index === dev.index;
+  if (same && v.array.committed) return x;
+  return Tensor._wrap({ kind: 'concrete', array: backendFor(dev).fromHost({ aval: h.aval, data: same ? h.data : h.data.slice() }, true) }) as T;
 }

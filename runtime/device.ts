@@ -30,20 +30,38 @@ export class Device {
 export interface DeviceArray {
   readonly device: Device;
   readonly aval: AVal;
+  /**
+   * Placed on its device on purpose (x.to(d), or computed from such arrays). Uncommitted
+   * arrays (made on the default device) follow committed operands to their device, as in JAX.
+   */
+  readonly committed: boolean;
   /** The array's data in host memory (the array itself on host devices; a copy otherwise). */
   toHost(): HostTensor;
 }
 
 /** An array in host memory, on the interpreter or the CPU device. */
 export class HostArrayOnDevice implements DeviceArray {
+  private deleted: string | undefined;
+
   constructor(
     readonly device: Device,
     readonly aval: AVal,
-    readonly data: HostArray,
+    private readonly buffer: HostArray,
+    readonly committed = false,
   ) {}
 
+  get data(): HostArray {
+    if (this.deleted) throw new KilnError(`this ${avalToString(this.aval)} tensor can no longer be used: ${this.deleted}`);
+    return this.buffer;
+  }
+
   toHost(): HostTensor {
-    return this;
+    return { aval: this.aval, data: this.data };
+  }
+
+  /** The buffer was handed over (donated): any later read is an error naming `why`. */
+  markDeleted(why: string): void {
+    this.deleted = why;
   }
 }
 
@@ -52,12 +70,18 @@ export class DeviceMismatchError extends KilnError {
   override name = 'DeviceMismatchError';
 }
 
+/**
+ * The device an operation on `arrays` runs on: that of the committed operands, which must
+ * agree (else a DeviceMismatchError); the first operand's when none is committed.
+ */
 export function checkSameDevice(op: string, arrays: readonly DeviceArray[]): Device | undefined {
-  const first = arrays[0]?.device;
-  for (const a of arrays) {
+  const committed = arrays.filter((a) => a.committed);
+  if (committed.length === 0) return arrays[0]?.device;
+  const first = committed[0]!.device;
+  for (const a of committed) {
     if (a.device.kind !== first!.kind || a.device.index !== first!.index) {
       throw new DeviceMismatchError(
-        `${op}: operands live on different devices (${arrays.map((x) => `${avalToString(x.aval)} on ${x.device}`).join(', ')}); ` +
+        `${op}: operands live on different devices (${committed.map((x) => `${avalToString(x.aval)} on ${x.device}`).join(', ')}); ` +
           `move them with x.to(device) first`,
       );
     }

@@ -11,6 +11,8 @@ export type BufferPlace =
   | { readonly kind: 'arena'; readonly offset: number }
   /** A fresh array per run (results handed to the caller). */
   | { readonly kind: 'fresh' }
+  /** A kernel's private temporary, allocated once and reused. */
+  | { readonly kind: 'scratch' }
   /** Constant data baked into the executable. */
   | { readonly kind: 'const'; readonly data: readonly number[] };
 

@@ -27,6 +27,7 @@ function view(arena: ArrayBuffer, offset: number, dtype: DType, n: number): Host
 export class HostExecutor {
   private arena: ArrayBuffer | undefined;
   private readonly regions = new Map<ExecProgram, HostExecutor>();
+  private readonly scratch = new Map<object, HostArray>();
 
   constructor(
     readonly program: ExecProgram,
@@ -59,6 +60,11 @@ export class HostExecutor {
           return view(this.arena!, b.place.offset, b.aval.dtype, n);
         case 'fresh':
           return allocHost(b.aval.dtype, n);
+        case 'scratch': {
+          let a = this.scratch.get(b);
+          if (!a) this.scratch.set(b, (a = allocHost(b.aval.dtype, n)));
+          return a;
+        }
         case 'const': {
           const a = allocHost(b.aval.dtype, n);
           if (b.place.data.length === 1) a.fill(b.place.data[0]!);

@@ -42,4 +42,10 @@ export interface FusedProgram {
   /** May include inputs directly (identity) — the runtime then copies or aliases. */
   readonly outputs: readonly Var[];
   readonly steps: readonly Step[];
+  /**
+   * The function this program was fused from (as handed to `fuse`); its inputs are the
+   * program's inputs, and the buffers of the program are its values, except for the few that
+   * fusion's own rewrites define. Dumps name buffers by its printed value numbers (%n).
+   */
+  readonly source?: Func;
 }

@@ -1,0 +1,152 @@
+// The whole compiler for one target: optimise, fuse, plan memory, lower every kernel to loop
+// IR, generate one native library, and describe the run as an executable (data for the
+// runtime). Several functions can share one library (AOT artifacts with several entries).
+import { compileModuleSync } from './codegen/llvm/index.ts';
+import { fuse, planMemory, type FusedProgram, type MemoryPlan } from './fuse/index.ts';
+import { aval, type Func, type Var } from './ir/ir.ts';
+import { lowerKernel } from './lower/index.ts';
+import type { LoopKernel } from './lower/loop-ir.ts';
+import { optimize } from './passes/index.ts';
+import type { ExecBuffer, ExecProgram, ExecStep } from '../runtime/executable.ts';
+import { Primitive } from './ir/primitives.ts';
+
+export interface CompileOptions {
+  /** Per input of each function: whether the caller gives up its buffer. */
+  readonly donated?: readonly (readonly boolean[])[];
+  /** Where compiled libraries are cached (default: KILN_CACHE_DIR or ~/.cache/kiln/kernels). */
+  readonly cacheDir?: string;
+}
+
+export interface CompiledFunc {
+  readonly program: ExecProgram;
+  readonly fused: FusedProgram;
+  readonly plan: MemoryPlan;
+  /** Kernels of this function (regions included), as lowered. */
+  readonly kernels: readonly LoopKernel[];
+}
+
+export interface CompiledLibrary {
+  readonly funcs: readonly CompiledFunc[];
+  /** The shared library holding every kernel, and how it was obtained. */
+  readonly library: { readonly path: string; readonly cached: boolean; readonly compileMs: number };
+  /** Time spent in the compiler before LLVM (optimise, fuse, plan, lower). */
+  readonly frontMs: number;
+}
+
+/** A C identifier for a kernel: function index, region path, kernel name. */
+function kernelSymbol(prefix: string, name: string): string {
+  return `${prefix}_${name}`.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+/** Converts a fused program and its memory plan into an executable program. */
+function toExec(p: FusedProgram, plan: MemoryPlan, prefix: string, kernels: LoopKernel[]): ExecProgram {
+  const buffers: ExecBuffer[] = [];
+  const ids = new Map<Var, number>();
+  const idOf = (v: Var): number => {
+    let id = ids.get(v);
+    if (id !== undefined) return id;
+    const pl = plan.placements.get(v);
+    if (!pl) throw new Error(`pipeline: no placement for a value of ${p.name}`);
+    const place: ExecBuffer['place'] =
+      pl.kind === 'input' ? { kind: 'input', index: pl.index }
+      : pl.kind === 'donated' ? { kind: 'input', index: pl.input }
+      : pl.kind === 'arena' ? { kind: 'arena', offset: pl.offset }
+      : { kind: 'fresh' };
+    id = buffers.length;
+    buffers.push({ aval: v.aval, place });
+    ids.set(v, id);
+    return id;
+  };
+  p.inputs.forEach(idOf);
+  const steps: ExecStep[] = [];
+  p.steps.forEach((s, si) => {
+    if (s.kind === 'kernel') {
+      const lk = lowerKernel(s.kernel);
+      const symbol = kernelSymbol(prefix, s.kernel.name);
+      kernels.push({ ...lk, name: symbol });
+      const scratch = lk.params.filter((q) => q.role === 'scratch').map((q) => {
+        buffers.push({ aval: aval([q.size], q.dtype), place: { kind: 'scratch' } });
+        return buffers.length - 1;
+      });
+      steps.push({ kind: 'launch', kernel: symbol, args: [...s.inputs.map(idOf), ...s.outputs.map(idOf), ...scratch] });
+      return;
+    }
+    const e = s.eqn;
+    const regionPlans = plan.regions.get(si) ?? [];
+    const sub = (i: number) => toExec(s.regions[i]!, regionPlans[i]!, `${prefix}_s${si}r${i}`, kernels);
+    const ins = e.inputs.map(idOf);
+    const outs = e.outputs.map(idOf);
+    switch (e.primitive) {
+      case Primitive.Cond:
+        steps.push({ kind: 'cond', index: ins[0]!, operands: ins.slice(1), results: outs, branches: s.regions.map((_, i) => sub(i)) });
+        return;
+      case Primitive.WhileLoop: {
+        const { condConsts: nc, bodyConsts: nb } = e.params;
+        steps.push({
+          kind: 'while', condConsts: ins.slice(0, nc), bodyConsts: ins.slice(nc, nc + nb), init: ins.slice(nc + nb),
+          results: outs, cond: sub(0), body: sub(1),
+        });
+        return;
+      }
+      case Primitive.Scan: {
+        const { numConsts: nc, numCarry: nk, length, reverse } = e.params;
+        steps.push({
+          kind: 'scan', length, reverse, consts: ins.slice(0, nc), init: ins.slice(nc, nc + nk), xs: ins.slice(nc + nk),
+          results: outs, body: sub(0),
+        });
+        return;
+      }
+      default:
+        throw new Error(`pipeline: ${e.primitive} cannot run as a host step`);
+    }
+  });
+  return { name: p.name, buffers, inputs: p.inputs.map(idOf), outputs: p.outputs.map(idOf), steps, arenaBytes: plan.arenaBytes };
+}
+
+/** Kernels take at most this many distinct constant values inline; larger ones are buffers. */
+const MAX_INLINE = 16;
+
+/**
+ * Moves dense constants with many distinct values out of the function: they become extra
+ * inputs (after the original ones) whose data the executable carries.
+ */
+function hoistConstants(fn: Func): { fn: Func; data: (readonly number[])[] } {
+  const data: (readonly number[])[] = [];
+  const extra: Var[] = [];
+  const eqns = fn.eqns.filter((e) => {
+    if (e.primitive !== Primitive.Constant || new Set(e.params.data).size <= MAX_INLINE) return true;
+    extra.push(e.outputs[0]!);
+    data.push(e.params.data);
+    return false;
+  });
+  return { fn: { ...fn, inputs: [...fn.inputs, ...extra], eqns }, data };
+}
+
+/** Compiles functions for the CPU into one library. */
+export function compileForCpu(fns: readonly Func[], opts: CompileOptions = {}): CompiledLibrary {
+  const t0 = performance.now();
+  const kernels: LoopKernel[] = [];
+  const funcs = fns.map((fn, i) => {
+    const n = fn.inputs.length;
+    const h = hoistConstants(optimize(fn));
+    const fused = fuse(h.fn);
+    const donated = [...(opts.donated?.[i] ?? fn.inputs.map(() => false)), ...h.data.map(() => false)];
+    const plan = planMemory(fused, { donated });
+    const before = kernels.length;
+    let program = toExec(fused, plan, `f${i}`, kernels);
+    if (h.data.length) {
+      // The hoisted inputs are constants of the executable, not arguments.
+      const buffers = program.buffers.map((b) =>
+        b.place.kind === 'input' && b.place.index >= n ? { aval: b.aval, place: { kind: 'const' as const, data: h.data[b.place.index - n]! } } : b,
+      );
+      program = { ...program, buffers, inputs: program.inputs.slice(0, n) };
+    }
+    return { program, fused, plan, kernels: kernels.slice(before) };
+  });
+  const frontMs = performance.now() - t0;
+  const lib = compileModuleSync(kernels, { target: 'x86_64', cacheDir: opts.cacheDir });
+  return { funcs, library: { path: lib.path, cached: lib.cached, compileMs: lib.compileMs }, frontMs };
+}
+
+
+
