@@ -6,6 +6,8 @@ import type { Func } from '../compiler/ir/ir.ts';
 import { printModule } from '../compiler/ir/print.ts';
 import { gradFunc } from '../compiler/autodiff/vjp.ts';
 import { optimize, PASSES, type PassName } from '../compiler/passes/index.ts';
+import { fuse, planMemory, printFused } from '../compiler/fuse/index.ts';
+import { lowerProgram, printProgramLoops } from '../compiler/lower/lower.ts';
 import { UsageError } from './command.ts';
 
 /** What a stage starts from: the verified graph-IR functions, and where they came from. */
@@ -46,10 +48,34 @@ export const STAGES: readonly Stage[] = [
     summary: 'the graph IR after the whole optimiser pipeline',
     run: ({ funcs }) => printModule(funcs.map((f) => optimize(f, { verify: true }))),
   },
+  {
+    name: 'fused',
+    summary: 'the kernel groups after fusion, with the memory plan (arena offsets, peak bytes)',
+    run: ({ funcs }) =>
+      funcs
+        .map((f) => {
+          const p = fuse(optimize(f));
+          return printFused(p, planMemory(p));
+        })
+        .join('\n'),
+  },
+  {
+    name: 'loops',
+    summary: 'every kernel lowered to loop IR (C-like)',
+    run: ({ funcs }) => funcs.map((f) => printProgramLoops(fuse(optimize(f)))).join('\n'),
+  },
+  {
+    name: 'llvm',
+    summary: 'the LLVM IR module generated for the CPU (before LLVM optimises it)',
+    run: async ({ funcs }) => {
+      const { emitModule } = await import('../compiler/codegen/llvm/index.ts');
+      return emitModule(funcs.flatMap((f) => lowerProgram(fuse(optimize(f)))), { target: 'x86_64' }).ir;
+    },
+  },
 ];
 
 /** Stages the pipeline will have (see docs/ARCHITECTURE.md); listed as such in errors and help. */
-export const PLANNED_STAGES: readonly string[] = ['fused', 'loops', 'llvm', 'ptx', 'spirv'].filter(
+export const PLANNED_STAGES: readonly string[] = ['ptx', 'spirv'].filter(
   (p) => !STAGES.some((s) => s.name === p),
 );
 

@@ -40,8 +40,8 @@ describe('kiln ir (in process)', () => {
 
   it('reports usage errors with exit status 2 and a pointer to the help', async () => {
     const cases: [string[], RegExp][] = [
-      [['ir', MODEL, '-e', 'softmax', '-a', '[2]', '--stage', 'bogus'], /^kiln: unknown stage 'bogus'; valid stages: trace, grad, inline, simplify, fold, cse, dce, opt\n/],
-      [['ir', MODEL, '-e', 'softmax', '-a', '[2]', '--stage', 'llvm'], /^kiln: --stage llvm is not implemented yet; valid stages: trace, grad, inline, simplify, fold, cse, dce, opt\n/],
+      [['ir', MODEL, '-e', 'softmax', '-a', '[2]', '--stage', 'bogus'], /^kiln: unknown stage 'bogus'; valid stages: trace, grad, inline, simplify, fold, cse, dce, opt, fused, loops, llvm\n/],
+      [['ir', MODEL, '-e', 'softmax', '-a', '[2]', '--stage', 'ptx'], /^kiln: --stage ptx is not implemented yet; valid stages: trace, grad, inline, simplify, fold, cse, dce, opt, fused, loops, llvm\n/],
       [['ir', MODEL, '-e', 'softmx', '-a', '[2]'], /has no export named 'softmx'; did you mean softmax\? \(exported functions: countPositive, dense, softmax\)/],
       [['ir', MODEL, '-e', 'softmax', '-a', 'f32[2,x]'], /^kiln: --args: expected a dimension .* at column 7 of 'f32\[2,x\]'/],
       [['ir', MODEL, '-e', 'dense', '-a', '[2,3]'], /^kiln: dense takes 3 arguments, but --args gives 1 \(f32\[2,3\]\)/],
