@@ -6,13 +6,15 @@
 //   npx tsx bench/matmul.ts --mr 8 --nrv 2 --kc 256 --mc 128 --nc 2048 --unroll 4   # tuning
 //
 // Every shape is timed as the median of several runs after warm-up runs, in GFLOP/s (2mnk
-// flops per product). The kernel is compiled as the CPU backend does: opt-14 -O3, llc-14 -O3
+// flops per product), by Kiln and the peers back to back, in two rounds (the better median
+// counts), so that load from other processes hits both sides alike. The kernel is compiled as the CPU backend does: opt-14 -O3, llc-14 -O3
 // -mcpu=native, linked with libgomp; all cores are used (OMP_NUM_THREADS to change that; the
 // Python side is told the same thread count).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import koffi from 'koffi';
 import llvm from 'llvm-bindings';
 import { getMatmulFunction, matmulConfig, type MatmulOptions } from '../compiler/codegen/llvm/matmul.ts';
@@ -111,11 +113,31 @@ function benchKiln(lib: { f32: MatmulFn; f64: MatmulFn }, s: Shape): number {
   return timeIt(() => fn(A, B, C, batch, m, n, k, m * k, as1, as2, k * n, bs1, bs2));
 }
 
-/** The Python side: the same shapes with torch.matmul and numpy.matmul; JSON on stdout. */
+/**
+ * The Python side, a server so that each shape is timed by Kiln and by the peers back to back
+ * (this machine may be shared, and load that comes and goes would otherwise favour one side):
+ * reads a shape index per line, answers one JSON line {torch, numpy} of seconds (null where
+ * that library is missing). The first line it prints describes the libraries.
+ */
 const PYTHON = String.raw`
 import json, sys, time
 shapes = json.loads(sys.argv[1]); threads = int(sys.argv[2])
-out = {"torch": None, "numpy": None, "notes": []}
+libs = {}
+notes = []
+try:
+    import torch
+    torch.set_num_threads(threads)
+    libs["torch"] = torch
+    notes.append("torch %s (%d threads)" % (torch.__version__, torch.get_num_threads()))
+except ImportError as e:
+    notes.append("no torch (%s)" % e)
+try:
+    import numpy as np
+    libs["numpy"] = np
+    notes.append("numpy %s" % np.__version__)
+except ImportError as e:
+    notes.append("no numpy (%s)" % e)
+print(json.dumps({"notes": notes}), flush=True)
 def timeit(run):
     t0 = time.perf_counter(); run(); once = max(time.perf_counter() - t0, 1e-6)
     for _ in range(max(2, min(50, int(0.2 / once) + 1))): run()
@@ -123,62 +145,76 @@ def timeit(run):
     for _ in range(max(7, min(200, int(0.5 / once) + 1))):
         t = time.perf_counter(); run(); ts.append(time.perf_counter() - t)
     ts.sort(); return ts[len(ts) // 2]
-def operands(lib, s, rand):
-    a = rand((s["batch"], s["k"], s["m"]) if s.get("ta") else (s["batch"], s["m"], s["k"]))
-    b = rand((s["batch"], s["n"], s["k"]) if s.get("tb") else (s["batch"], s["k"], s["n"]))
-    if s.get("ta"): a = lib.swapaxes(a, 1, 2) if lib.__name__ == "numpy" else a.transpose(1, 2)
-    if s.get("tb"): b = lib.swapaxes(b, 1, 2) if lib.__name__ == "numpy" else b.transpose(1, 2)
+def operands(name, s):
+    lib = libs[name]
+    f64 = s["dtype"] == "f64"
+    if name == "torch":
+        rand = lambda shp: torch.rand(shp, dtype=torch.float64 if f64 else torch.float32) * 2 - 1
+        tr = lambda x: x.transpose(1, 2)
+    else:
+        rng = np.random.default_rng(0)
+        rand = lambda shp: (rng.random(shp) * 2 - 1).astype(np.float64 if f64 else np.float32)
+        tr = lambda x: np.swapaxes(x, 1, 2)
+    a = tr(rand((s["batch"], s["k"], s["m"]))) if s.get("ta") else rand((s["batch"], s["m"], s["k"]))
+    b = tr(rand((s["batch"], s["n"], s["k"]))) if s.get("tb") else rand((s["batch"], s["k"], s["n"]))
     if s["batch"] == 1: a, b = a[0], b[0]
     return a, b
-try:
-    import torch
-    torch.set_num_threads(threads)
-    res = []
-    for s in shapes:
-        dt = torch.float32 if s["dtype"] == "f32" else torch.float64
-        a, b = operands(torch, s, lambda shp: torch.rand(shp, dtype=dt) * 2 - 1)
-        res.append(timeit(lambda: torch.matmul(a, b)))
-    out["torch"] = res
-    out["notes"].append("torch %s, %d threads" % (torch.__version__, torch.get_num_threads()))
-except ImportError as e:
-    out["notes"].append("no torch: %s" % e)
-try:
-    import numpy as np
-    rng = np.random.default_rng(0)
-    res = []
-    for s in shapes:
-        dt = np.float32 if s["dtype"] == "f32" else np.float64
-        a, b = operands(np, s, lambda shp: (rng.random(shp) * 2 - 1).astype(dt))
-        res.append(timeit(lambda: np.matmul(a, b)))
-    out["numpy"] = res
-    out["notes"].append("numpy %s" % np.__version__)
-except ImportError as e:
-    out["notes"].append("no numpy: %s" % e)
-print(json.dumps(out))
+for line in sys.stdin:
+    s = shapes[int(line)]
+    out = {}
+    for name in ("torch", "numpy"):
+        if name in libs:
+            a, b = operands(name, s)
+            out[name] = timeit(lambda: libs[name].matmul(a, b))
+            del a, b
+        else:
+            out[name] = None
+    print(json.dumps(out), flush=True)
 `;
 
 interface PeerTimes {
-  torch: number[] | null;
-  numpy: number[] | null;
-  notes: string[];
+  torch: number | null;
+  numpy: number | null;
 }
 
-function benchPython(python: string, threads: number): PeerTimes | string {
+/** A running Python peer: ask(i) times shape i there. */
+interface Peer {
+  notes: string[];
+  ask(i: number): Promise<PeerTimes>;
+  close(): void;
+}
+
+async function startPython(python: string, threads: number): Promise<Peer | string> {
   if (!fs.existsSync(python)) return `KILN_BENCH_PYTHON=${python} does not exist`;
-  const r = spawnSync(python, ['-c', PYTHON, JSON.stringify(SHAPES), String(threads)], {
-    encoding: 'utf8',
+  const child = spawn(python, ['-c', PYTHON, JSON.stringify(SHAPES), String(threads)], {
     env: { ...process.env, OMP_NUM_THREADS: String(threads) },
-    maxBuffer: 1 << 24,
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  if (r.status !== 0) return `${python} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}`;
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<unknown> => {
+    const r = await lines.next();
+    if (r.done) throw new Error(`${python} exited: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    return JSON.parse(r.value);
+  };
   try {
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as PeerTimes;
-  } catch {
-    return `${python} printed no result`;
+    const hello = (await next()) as { notes: string[] };
+    return {
+      notes: hello.notes,
+      ask: async (i) => {
+        child.stdin.write(`${i}\n`);
+        return (await next()) as PeerTimes;
+      },
+      close: () => child.stdin.end(),
+    };
+  } catch (e) {
+    child.kill();
+    return (e as Error).message;
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const threads = Number(process.env.OMP_NUM_THREADS) || os.availableParallelism();
   const cfg = matmulConfig('f32', options);
@@ -194,28 +230,50 @@ function main(): void {
   console.log(`  f32 tile ${cfg.mr}x${cfg.nr} (${cfg.mr}x${cfg.nrVectors} vectors), kc ${cfg.kc}, mc ${cfg.mc}, nc ${cfg.nc}, unroll ${cfg.unroll}`);
   console.log(`  f64 tile ${cfg64.mr}x${cfg64.nr}, kc ${cfg64.kc}, mc ${cfg64.mc}, nc ${cfg64.nc}`);
 
-  const kiln = SHAPES.map((s) => benchKiln(lib, s));
   const python = process.env.KILN_BENCH_PYTHON;
-  let peers: PeerTimes | undefined;
+  let peer: Peer | undefined;
   if (python === undefined || python === '') {
     console.log('KILN_BENCH_PYTHON is not set: skipping the PyTorch/NumPy comparison.');
   } else {
-    const r = benchPython(python, threads);
+    const r = await startPython(python, threads);
     if (typeof r === 'string') console.log(`Skipping the PyTorch/NumPy comparison: ${r}`);
     else {
-      peers = r;
-      console.log(`Peers: ${r.notes.join('; ')}`);
+      peer = r;
+      console.log(`Peers: ${r.notes.join(', ')}`);
     }
   }
+  const load = os.loadavg()[0]!;
+  console.log(`Load average before: ${load.toFixed(2)} on ${os.availableParallelism()} CPUs${load > 0.5 ? ' (a loaded machine: timings are noisy)' : ''}`);
+
+  // Each shape: Kiln, then the peers, twice over; the better median of the two rounds counts.
+  const kiln: number[] = [];
+  const torch: (number | null)[] = [];
+  const numpy: (number | null)[] = [];
+  for (const [i, s] of SHAPES.entries()) {
+    let best: { kiln: number; torch: number | null; numpy: number | null } | undefined;
+    for (let round = 0; round < 2; round++) {
+      const k = benchKiln(lib, s);
+      const p = peer ? await peer.ask(i) : { torch: null, numpy: null };
+      const min = (a: number | null, b: number | null | undefined): number | null => (a === null ? (b ?? null) : b == null ? a : Math.min(a, b));
+      best = { kiln: Math.min(k, best?.kiln ?? Infinity), torch: min(p.torch, best?.torch), numpy: min(p.numpy, best?.numpy) };
+    }
+    kiln.push(best!.kiln);
+    torch.push(best!.torch);
+    numpy.push(best!.numpy);
+  }
+  peer?.close();
+  console.log(`Load average after: ${os.loadavg()[0]!.toFixed(2)}`);
 
   const gflops = (s: Shape, t: number): number => (2 * s.batch * s.m * s.n * s.k) / t / 1e9;
+  const hasTorch = torch.every((t) => t !== null);
+  const hasNumpy = numpy.every((t) => t !== null);
   const cols = ['shape', 'dtype', 'kiln GFLOP/s'];
-  if (peers?.torch) cols.push('torch GFLOP/s', 'kiln/torch');
-  if (peers?.numpy) cols.push('numpy GFLOP/s', 'kiln/numpy');
+  if (hasTorch) cols.push('torch GFLOP/s', 'kiln/torch');
+  if (hasNumpy) cols.push('numpy GFLOP/s', 'kiln/numpy');
   const rows = SHAPES.map((s, i) => {
     const row = [s.label, s.dtype, gflops(s, kiln[i]!).toFixed(1)];
-    if (peers?.torch) row.push(gflops(s, peers.torch[i]!).toFixed(1), (peers.torch[i]! / kiln[i]!).toFixed(2));
-    if (peers?.numpy) row.push(gflops(s, peers.numpy[i]!).toFixed(1), (peers.numpy[i]! / kiln[i]!).toFixed(2));
+    if (hasTorch) row.push(gflops(s, torch[i]!).toFixed(1), (torch[i]! / kiln[i]!).toFixed(2));
+    if (hasNumpy) row.push(gflops(s, numpy[i]!).toFixed(1), (numpy[i]! / kiln[i]!).toFixed(2));
     return row;
   });
   const widths = cols.map((c, j) => Math.max(c.length, ...rows.map((r) => r[j]!.length)));
@@ -224,7 +282,7 @@ function main(): void {
   console.log(line(cols));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
-  if (peers) console.log('\n(ratio > 1: Kiln is faster)');
+  if (hasTorch || hasNumpy) console.log('\n(ratio > 1: Kiln is faster)');
 }
 
-main();
+await main();

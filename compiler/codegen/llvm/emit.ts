@@ -124,7 +124,8 @@ function irName(s: string): string {
 }
 
 type Binding =
-  | { readonly kind: 'val'; readonly v: llvm.Value; readonly t: ScalarType }
+  /** `expr` is kept for lets, so an outlined parallel loop can recompute them. */
+  | { readonly kind: 'val'; readonly v: llvm.Value; readonly t: ScalarType; readonly expr?: Expr }
   | { readonly kind: 'mut'; readonly ptr: llvm.Value; readonly t: ScalarType };
 
 /** One LLVM function being built: the kernel itself or an outlined parallel loop. */
@@ -209,7 +210,7 @@ class KernelEmitter {
       }
       case 'let': {
         const v = this.expr(fs, s.e, scopes);
-        scope.set(s.name, { kind: 'val', v, t: s.e.t });
+        scope.set(s.name, { kind: 'val', v, t: s.e.t, expr: s.e });
         return;
       }
       case 'decl': {
@@ -296,15 +297,20 @@ class KernelEmitter {
     const pf = new FnCg(m, parFn);
     const ps = this.openFn(pf, pf.builder.CreateBitCast(parFn.getArg(0), m.i8pp), false);
     const pb = pf.builder;
-    // The loop refers only to params and constants: it gets no bindings of the kernel.
-    const n = smax(pb, this.index(ps, s.n, [new Map()]), m.constI64(0));
+    // The loop refers to params, constants and loop-invariant lets computed before it (which
+    // depend only on params and constants): those are recomputed here, in order.
+    const outer = new Map<string, Binding>();
+    for (const sc of scopes) {
+      for (const [name, bnd] of sc) if (bnd.kind === 'val' && bnd.expr) outer.set(name, { ...bnd, v: this.expr(ps, bnd.expr, [outer]) });
+    }
+    const n = smax(pb, this.index(ps, s.n, [outer]), m.constI64(0));
     const tid = pb.CreateSExt(pb.CreateCall(m.extern('omp_get_thread_num', m.i32, []), []), m.i64);
     const nt = pb.CreateSExt(pb.CreateCall(m.extern('omp_get_num_threads', m.i32, []), []), m.i64);
     const chunk = pb.CreateSDiv(pb.CreateAdd(n, pb.CreateSub(nt, m.constI64(1))), nt);
     const start = smin(pb, pb.CreateMul(tid, chunk), n);
     const end = smin(pb, pb.CreateAdd(start, chunk), n);
     emitFor(pf, start, end, (i) => {
-      this.stmts(ps, s.body, [new Map<string, Binding>([[s.v, { kind: 'val', v: i, t: 'index' }]])]);
+      this.stmts(ps, s.body, [outer, new Map<string, Binding>([[s.v, { kind: 'val', v: i, t: 'index' }]])]);
     }, irName(s.v));
     pf.finish();
     this.verify(parFn, name);

@@ -1,0 +1,200 @@
+// Helpers of the differential tests of the compiled CPU backend against the interpreter (the
+// oracle): a cold compilation cache per test file, seeded random inputs, and a comparison of
+// result trees leaf by leaf with per-dtype tolerances.
+//
+//   useColdCache();                       // in the test file, at top level
+//   const r = diff(f, [x, y]);            // jit(f) on cpu and on interp, results compared
+//   expectClose(cpuResult, interpResult, { rtol: 1e-5 });
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import * as k from '../../index.ts';
+
+/** Whether the CPU backend can compile here (LLVM 14 tools and a C compiler on x86-64). */
+export const cpuPresent: boolean = (() => {
+  if (process.arch !== 'x64') return false;
+  try {
+    for (const t of ['opt-14', 'llc-14', 'gcc']) execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
+    return k.devices().some((d) => d.kind === 'cpu');
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Points KILN_CACHE_DIR at a fresh temporary folder for the file's tests (so CI compiles cold
+ * and nothing leaks between runs), restoring the previous value afterwards. Returns a getter
+ * of the folder.
+ */
+export function useColdCache(): () => string {
+  let dir = '';
+  let before: string | undefined;
+  beforeAll(() => {
+    before = process.env.KILN_CACHE_DIR;
+    dir = mkdtempSync(join(tmpdir(), 'kiln-backends-'));
+    process.env.KILN_CACHE_DIR = dir;
+  });
+  afterAll(() => {
+    if (before === undefined) delete process.env.KILN_CACHE_DIR;
+    else process.env.KILN_CACHE_DIR = before;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => dir;
+}
+
+// ---- seeded random inputs -------------------------------------------------------------
+
+/** A small deterministic PRNG (mulberry32): uniform floats in [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Uniform values in [lo, hi) of `shape` and `dtype` (i32: integers in [lo, hi); bool: coin flips). */
+export function rand(r: () => number, shape: readonly number[], dtype: k.DType = 'f32', lo = -2, hi = 2): k.Tensor {
+  const n = sizeOf(shape);
+  switch (dtype) {
+    case 'f64':
+      return k.array(Float64Array.from({ length: n }, () => lo + (hi - lo) * r()), { shape });
+    case 'i32':
+      return k.array(Int32Array.from({ length: n }, () => Math.floor(lo + (hi - lo) * r())), { shape });
+    case 'bool':
+      return k.array(Uint8Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0)), { shape, dtype: 'bool' });
+    default:
+      return k.array(Float32Array.from({ length: n }, () => lo + (hi - lo) * r()), { shape, dtype });
+  }
+}
+
+/** Values in [lo, hi) with no two equal (ties would make argmax/sort orders ambiguous only in name). */
+export function randDistinct(r: () => number, shape: readonly number[], dtype: 'f32' | 'f64' = 'f32'): k.Tensor {
+  const n = sizeOf(shape);
+  const vals = Array.from({ length: n }, (_, i) => i - n / 2 + 0.25);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [vals[i], vals[j]] = [vals[j]!, vals[i]!];
+  }
+  return k.array(dtype === 'f64' ? Float64Array.from(vals) : Float32Array.from(vals), { shape });
+}
+
+// ---- comparison ----------------------------------------------------------------------
+
+/** Tolerances of one comparison. Integer and boolean leaves are always compared exactly. */
+export interface Tol {
+  /** Relative tolerance for float leaves (default by dtype: f64 1e-12, f32 1e-5). */
+  rtol?: number;
+  /** Absolute tolerance for float leaves (default rtol times the leaf's largest |value|, at least rtol). */
+  atol?: number;
+}
+
+export const DEFAULT_RTOL: Record<string, number> = { f64: 1e-12, f32: 1e-5, f16: 1e-3, bf16: 1e-2 };
+
+/** Leaves of a result tree, with their paths, as in k.treeFlatten. */
+function leavesWithPaths(tree: unknown, path = ''): [string, unknown][] {
+  if (tree instanceof k.Tensor) return [[path || '<root>', tree]];
+  if (Array.isArray(tree)) return tree.flatMap((v, i) => leavesWithPaths(v, `${path}[${i}]`));
+  if (tree !== null && typeof tree === 'object') return Object.entries(tree).flatMap(([key, v]) => leavesWithPaths(v, path ? `${path}.${key}` : key));
+  return [[path || '<root>', tree]];
+}
+
+/** Describes the first mismatches of two float arrays, or '' when they agree. */
+function floatMismatch(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number): string {
+  const bad: string[] = [];
+  let count = 0;
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!, w = want[i]!;
+    let ok: boolean;
+    if (Number.isNaN(w) || Number.isNaN(g)) ok = Number.isNaN(w) && Number.isNaN(g);
+    else if (!Number.isFinite(w) || !Number.isFinite(g)) ok = g === w;
+    else ok = Math.abs(g - w) <= atol + rtol * Math.abs(w);
+    if (!ok) {
+      count++;
+      if (bad.length < 6) bad.push(`[${i}] cpu ${g} vs interp ${w}`);
+    }
+  }
+  return count ? `${count} of ${want.length} elements differ (rtol ${rtol}, atol ${atol}): ${bad.join(', ')}` : '';
+}
+
+function exactMismatch(got: ArrayLike<number>, want: ArrayLike<number>): string {
+  const bad: string[] = [];
+  let count = 0;
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] !== want[i]) {
+      count++;
+      if (bad.length < 6) bad.push(`[${i}] cpu ${got[i]} vs interp ${want[i]}`);
+    }
+  }
+  return count ? `${count} of ${want.length} elements differ: ${bad.join(', ')}` : '';
+}
+
+/**
+ * Mismatches between two result trees (cpu `got`, interpreter `want`): structure, shapes and
+ * dtypes equal; i32/bool values exact; floats within the tolerance. `tol` may give one
+ * tolerance per leaf path. Returns one line per mismatching leaf.
+ */
+export function mismatches(got: unknown, want: unknown, tol: Tol | ((path: string, dtype: string) => Tol) = {}): string[] {
+  const g = leavesWithPaths(got), w = leavesWithPaths(want);
+  if (g.length !== w.length) return [`result trees differ: ${g.length} leaves vs ${w.length}`];
+  const out: string[] = [];
+  w.forEach(([path, wv], i) => {
+    const [gpath, gv] = g[i]!;
+    if (gpath !== path) return void out.push(`leaf ${i}: path ${gpath} vs ${path}`);
+    if (!(wv instanceof k.Tensor) || !(gv instanceof k.Tensor)) {
+      if (gv !== wv) out.push(`${path}: ${String(gv)} vs ${String(wv)}`);
+      return;
+    }
+    if (gv.dtype !== wv.dtype || gv.shape.join() !== wv.shape.join()) {
+      return void out.push(`${path}: cpu ${gv.dtype}[${gv.shape.join(',')}] vs interp ${wv.dtype}[${wv.shape.join(',')}]`);
+    }
+    const gd = gv.data(), wd = wv.data();
+    let msg: string;
+    if (wv.dtype === 'i32' || wv.dtype === 'bool') msg = exactMismatch(gd, wd);
+    else {
+      const t = typeof tol === 'function' ? tol(path, wv.dtype) : tol;
+      const rtol = t.rtol ?? DEFAULT_RTOL[wv.dtype] ?? 1e-5;
+      let scale = 0;
+      for (const v of wd) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+      const atol = t.atol ?? rtol * Math.max(scale, 1);
+      msg = floatMismatch(gd, wd, rtol, atol);
+    }
+    if (msg) out.push(`${path} (${wv.dtype}[${wv.shape.join(',')}]): ${msg}`);
+  });
+  return out;
+}
+
+/** Asserts that two result trees agree (see mismatches). */
+export function expectClose(got: unknown, want: unknown, tol: Tol | ((path: string, dtype: string) => Tol) = {}): void {
+  expect(mismatches(got, want, tol)).toEqual([]);
+}
+
+/** Every tensor leaf of a result tree lives on `device`. */
+export function expectOnDevice(tree: unknown, device: string): void {
+  for (const [path, v] of leavesWithPaths(tree)) if (v instanceof k.Tensor) expect(`${path}: ${v.device}`).toBe(`${path}: ${device}`);
+}
+
+/**
+ * Runs `f` compiled for the CPU and on the interpreter with the same arguments, checks that
+ * the results agree and live on the CPU, and returns both (and the jitted CPU function).
+ */
+export function diff<A extends unknown[], R>(
+  f: (...args: A) => R,
+  args: A,
+  tol: Tol | ((path: string, dtype: string) => Tol) = {},
+  opts: Omit<k.JitOptions, 'device'> = {},
+): { cpu: R; interp: R; jitted: k.Jitted<A, R> } {
+  const jc = k.jit(f, { ...opts, device: 'cpu' });
+  const cpu = jc(...args);
+  const interp = k.jit(f, { ...opts, device: 'interp' })(...args);
+  expectClose(cpu, interp, tol);
+  expectOnDevice(cpu, 'cpu:0');
+  return { cpu, interp, jitted: jc };
+}
