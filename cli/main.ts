@@ -8,6 +8,7 @@ import { CliError, UsageError, didYouMean, type Command, type Io } from './comma
 import { docCommand } from './doc.ts';
 import { formatCommandHelp, formatHelp } from './help.ts';
 import { irCommand } from './ir.ts';
+import { benchCommand } from './bench.ts';
 import { REPO_ROOT } from './paths.ts';
 
 const helpCommand: Command = {
@@ -23,7 +24,7 @@ const helpCommand: Command = {
 };
 
 /** All subcommands, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [irCommand, docCommand, helpCommand];
+export const COMMANDS: readonly Command[] = [irCommand, benchCommand, docCommand, helpCommand];
 
 function findCommand(name: string): Command {
   const c = COMMANDS.find((cmd) => cmd.name === name);
