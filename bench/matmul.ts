@@ -6,7 +6,7 @@
 //   npx tsx bench/matmul.ts --mr 8 --nrv 2 --kc 256 --mc 128 --nc 2048 --unroll 4   # tuning
 //
 // Every shape is timed as the median of several runs after warm-up runs, in GFLOP/s (2mnk
-// flops per product), by Kiln and the peers back to back, in two rounds (the better median
+// flops per product), by Kiln and the peers back to back, in three rounds (the best median
 // counts), so that load from other processes hits both sides alike. The kernel is compiled as the CPU backend does: opt-14 -O3, llc-14 -O3
 // -mcpu=native, linked with libgomp; all cores are used (OMP_NUM_THREADS to change that; the
 // Python side is told the same thread count).
@@ -30,6 +30,9 @@ interface Shape {
   readonly ta?: boolean;
   readonly tb?: boolean;
 }
+
+/** Rounds of (Kiln, peers) per shape; the best median of each side counts. */
+const ROUNDS = 3;
 
 const SHAPES: Shape[] = [
   { label: 'MLP layer 256x784 @ 784x256', dtype: 'f32', batch: 1, m: 256, n: 256, k: 784 },
@@ -245,13 +248,13 @@ async function main(): Promise<void> {
   const load = os.loadavg()[0]!;
   console.log(`Load average before: ${load.toFixed(2)} on ${os.availableParallelism()} CPUs${load > 0.5 ? ' (a loaded machine: timings are noisy)' : ''}`);
 
-  // Each shape: Kiln, then the peers, twice over; the better median of the two rounds counts.
+  // Each shape: Kiln, then the peers, ROUNDS times over; the best median counts.
   const kiln: number[] = [];
   const torch: (number | null)[] = [];
   const numpy: (number | null)[] = [];
   for (const [i, s] of SHAPES.entries()) {
     let best: { kiln: number; torch: number | null; numpy: number | null } | undefined;
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       const k = benchKiln(lib, s);
       const p = peer ? await peer.ask(i) : { torch: null, numpy: null };
       const min = (a: number | null, b: number | null | undefined): number | null => (a === null ? (b ?? null) : b == null ? a : Math.min(a, b));

@@ -39,7 +39,7 @@ export class Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** @internal The value behind this tensor. */
   readonly _value: Value;
   /** Type-only brands: they carry S and D so that tensors of different shapes differ. */
-  declare readonly __shape?: S;
+  declare readonly __shape?: Readonly<S>;
   declare readonly __dtype?: D;
 
   private constructor(value: Value) {

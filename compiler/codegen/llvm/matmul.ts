@@ -25,11 +25,13 @@
 // Threads: one GOMP_parallel region per call (all of omp_get_max_threads()), in which the
 // threads never synchronise: each takes whole batch items, or (few or large items) a rectangle
 // of every item from a grid cut at tile boundaries, and runs the loop nest above on it with
-// its own malloc'd pack buffers. Sharing packed panels would save some packing but need a
-// barrier per block, and on a loaded machine every barrier waits out a time slice of a
-// descheduled thread (measured: 100x slowdowns). Products below ~48^3 run on the calling
-// thread, tiny ones (below ~10^3 multiply-adds) as a plain loop nest without packing. Called
-// from inside another parallel region, GOMP gives a team of one thread and all still works.
+// its own malloc'd pack buffers. Sharing packed panels would save some packing but needs a
+// barrier per block, and on a machine shared with other processes each barrier can wait out
+// the time slice of a descheduled thread (the first, barrier-based version of this kernel fell
+// to a few GFLOP/s under such load); the grid's cost model keeps the duplicated packing small.
+// Products below ~48^3 run on the calling thread, tiny ones (below ~10^3 multiply-adds) as a
+// plain loop nest without packing. Called from inside another parallel region, GOMP gives a
+// team of one thread and all still works.
 //
 // llvm-bindings 0.4.2 cannot create vector types, insertelement/shufflevector or loads with an
 // explicit alignment, so the few vector primitives (splat, aligned and unaligned vector loads
@@ -164,9 +166,6 @@ function roundUp(x: number, to: number): number {
   return Math.ceil(x / to) * to;
 }
 
-/** The kernels already emitted into a module, so each is emitted once (keyed by dtype). */
-const emitted = new WeakMap<llvm.Module, Map<string, llvm.Function>>();
-
 /**
  * Returns (emitting it into `mod` on first use) the function
  *   void kiln_matmul_<dtype>(T* A, T* B, T* C, i64 batch, i64 m, i64 n, i64 k,
@@ -185,15 +184,13 @@ export function getMatmulFunction(
   dtype: MatmulDType,
   options: MatmulOptions = {},
 ): llvm.Function {
-  let perModule = emitted.get(mod);
-  if (perModule === undefined) {
-    perModule = new Map();
-    emitted.set(mod, perModule);
-  }
-  const cached = perModule.get(dtype);
-  if (cached !== undefined) return cached;
-
   const cfg = matmulConfig(dtype, options);
+  // Emitted before: the internal worker exists (only a definition of ours references it, and
+  // the caller may hold a mere declaration of the public function).
+  if (mod.getFunction(`${internalPrefix(cfg)}_worker`) !== null) {
+    const fn = mod.getFunction(publicName(dtype));
+    if (fn !== null) return fn;
+  }
   const scratch = parsePrelude(ctx, mod, cfg);
   new MatmulEmitter(ctx, scratch, cfg).emit();
   // Linking moves the public function and everything it references into `mod` (and resolves
@@ -201,7 +198,6 @@ export function getMatmulFunction(
   if (llvm.Linker.linkModules(mod, scratch)) throw new Error(`matmul: linking kiln_matmul_${dtype} failed`);
   const fn = mod.getFunction(publicName(dtype));
   if (fn === null) throw new Error(`matmul: kiln_matmul_${dtype} missing after linking`);
-  perModule.set(dtype, fn);
   return fn;
 }
 
@@ -338,7 +334,6 @@ type V = llvm.Value;
 /** Builds the kernel's functions into the scratch module. */
 class MatmulEmitter {
   private readonly b: llvm.IRBuilder;
-  private readonly i1: llvm.IntegerType;
   private readonly i32: llvm.IntegerType;
   private readonly i64: llvm.IntegerType;
   private readonly i8p: llvm.PointerType;
@@ -363,7 +358,6 @@ class MatmulEmitter {
     private readonly cfg: MatmulConfig,
   ) {
     this.b = new llvm.IRBuilder(ctx);
-    this.i1 = llvm.Type.getInt1Ty(ctx);
     this.i32 = llvm.Type.getInt32Ty(ctx);
     this.i64 = llvm.Type.getInt64Ty(ctx);
     this.i8p = llvm.Type.getInt8PtrTy(ctx);
@@ -942,9 +936,7 @@ class MatmulEmitter {
   /**
    * The body of the parallel region, omp(ctx). The threads never synchronise: each computes a
    * disjoint part of C with private pack buffers, either whole batch items or a rectangle of
-   * every item. (Threads that share packed blocks need a barrier per block, and when another
-   * process takes a core a barrier waits for a whole time slice: a few such waits cost more
-   * than packing some panels twice.)
+   * every item (see the header for why nothing is shared).
    */
   private emitOutlined(worker: llvm.Function, naive: llvm.Function): llvm.Function {
     const X = MatmulEmitter.CTX;
