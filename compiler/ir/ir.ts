@@ -18,6 +18,17 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
+/** Row-major strides (in elements) of a contiguous array of `shape`. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
+
 export function avalToString(a: AVal): string {
   return `${a.dtype}[${a.shape.join(',')}]`;
 }

@@ -27,21 +27,13 @@ import { Primitive } from '../ir/primitives.ts';
 import { FuseFail, LoweringContext, PARALLEL_MIN_WORK, type Target } from './context.ts';
 import { epilogueTargets, fusedEpilogue } from './reduce.ts';
 import type { MatmulStmt } from './loop-ir.ts';
+import { stridesOf } from '../ir/ir.ts';
 
-function rowMajor(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
 
 /** If `v` is a buffer or a zero-offset strided view of one: the buffer and v's axis strides. */
 function stridedView(ctx: LoweringContext, v: Var): { buf: number; strides: number[] } | null {
   const buf = ctx.bufOf.get(v);
-  if (buf !== undefined) return { buf, strides: rowMajor(v.aval.shape) };
+  if (buf !== undefined) return { buf, strides: stridesOf(v.aval.shape) };
   if (ctx.hooks.has(v)) return null;
   const e = ctx.producer.get(v);
   if (!e) return null;
@@ -64,9 +56,9 @@ function stridedView(ctx: LoweringContext, v: Var): { buf: number; strides: numb
       const x = e.inputs[0]!;
       const u = stridedView(ctx, x);
       if (!u) return null;
-      const rm = rowMajor(x.aval.shape);
+      const rm = stridesOf(x.aval.shape);
       const contiguous = x.aval.shape.every((d, i) => d === 1 || u.strides[i] === rm[i]);
-      return contiguous ? { buf: u.buf, strides: rowMajor(v.aval.shape) } : null;
+      return contiguous ? { buf: u.buf, strides: stridesOf(v.aval.shape) } : null;
     }
     default:
       return null;

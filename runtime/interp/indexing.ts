@@ -1,16 +1,8 @@
 // Row-major index arithmetic shared by the data-movement and reduction kernels.
 import type { HostArray } from '../../compiler/ir/dtype.ts';
+import { stridesOf } from '../../compiler/ir/ir.ts';
 
-/** Row-major strides (in elements) of a contiguous array of `shape`. */
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
+export { stridesOf };
 
 /** Multi-index of flat position `flat` in `shape`, written into `out` (returned). */
 export function unravel(flat: number, shape: readonly number[], out: number[] = []): number[] {
