@@ -35,3 +35,9 @@ export { customJvp, customVjp } from './dsl/custom.ts';
 export { devices, device, defaultDevice, setDefaultDevice } from './dsl/devices.ts';
 export { Device, DeviceMismatchError } from './runtime/device.ts';
 export { jit, type JitOptions, type JitStats, type Jitted } from './dsl/jit.ts';
+/** Data sets and loaders: the book's data hub (SHA-1-verified cache), DataLoader, Fashion-MNIST, house prices. */
+export * as data from './stdlib/data/index.ts';
+/** File I/O: safetensors for tensors, lists, parameter trees and modules. */
+export * as io from './stdlib/io/index.ts';
+/** Training feedback: progress bar, Animator (SVG curves), Timer, Accumulator. */
+export * as train from './stdlib/train/index.ts';
