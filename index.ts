@@ -41,3 +41,7 @@ export * as data from './stdlib/data/index.ts';
 export * as io from './stdlib/io/index.ts';
 /** Training feedback: progress bar, Animator (SVG curves), Timer, Accumulator. */
 export * as train from './stdlib/train/index.ts';
+export * as nn from './stdlib/nn/index.ts';
+export * as losses from './stdlib/losses.ts';
+export * as optim from './stdlib/optim/index.ts';
+export * as metrics from './stdlib/metrics.ts';

@@ -27,7 +27,7 @@ import { Primitive } from '../ir/primitives.ts';
 import { FuseFail, LoweringContext, PARALLEL_MIN_WORK, type Target } from './context.ts';
 import { epilogueTargets, fusedEpilogue } from './reduce.ts';
 import type { MatmulStmt } from './loop-ir.ts';
-import { stridesOf } from '../ir/ir.ts';
+import { sameAval, stridesOf } from '../ir/ir.ts';
 
 
 /** If `v` is a buffer or a zero-offset strided view of one: the buffer and v's axis strides. */
@@ -128,7 +128,9 @@ export function lowerDot(ctx: LoweringContext, eqn: EqnOf<Primitive.DotGeneral>,
     const mark = ctx.params.length;
     try {
       const own = epi.find((t) => ctx.isFlatAlias(t.v, d));
-      const inPlace = epi.find((t) => t.v.aval.dtype === d.aval.dtype);
+      // The product may go into an epilogue output first, unless that output could share its
+      // buffer with an input the epilogue still reads (a donated weight updated in place).
+      const inPlace = epi.find((t) => t.v.aval.dtype === d.aval.dtype && !ctx.func.inputs.some((v) => sameAval(v.aval, t.v.aval)));
       const c = own?.buf ?? inPlace?.buf ?? ctx.scratch(d.aval.dtype, sizeOf(D));
       const rest: Target[] = epi.filter((t) => t !== own);
       const par = sizeOf(D) >= PARALLEL_MIN_WORK;
