@@ -4,7 +4,7 @@
 import { compileModuleSync } from './codegen/llvm/index.ts';
 import { fuse, planMemory, type FusedProgram, type MemoryPlan } from './fuse/index.ts';
 import { aval, type Func, type Var } from './ir/ir.ts';
-import { lowerKernel } from './lower/index.ts';
+import { lowerKernel, MAX_INLINE_CONSTANT } from './lower/index.ts';
 import type { LoopKernel } from './lower/loop-ir.ts';
 import { optimize } from './passes/index.ts';
 import type { ExecBuffer, ExecProgram, ExecStep } from '../runtime/executable.ts';
@@ -103,8 +103,9 @@ function toExec(p: FusedProgram, plan: MemoryPlan, prefix: string, kernels: Loop
   return { name: p.name, buffers, inputs: p.inputs.map(idOf), outputs: p.outputs.map(idOf), steps, arenaBytes: plan.arenaBytes };
 }
 
-/** Kernels take at most this many distinct constant values inline; larger ones are buffers. */
-const MAX_INLINE = 16;
+/** Kernels inline dense constants of at most this many values (see compiler/lower); larger
+ * ones become buffers. A one-value constant of any size is always inline. */
+const MAX_INLINE = MAX_INLINE_CONSTANT;
 
 /**
  * Moves dense constants with many distinct values out of the function: they become extra
@@ -114,7 +115,7 @@ function hoistConstants(fn: Func): { fn: Func; data: (readonly number[])[] } {
   const data: (readonly number[])[] = [];
   const extra: Var[] = [];
   const eqns = fn.eqns.filter((e) => {
-    if (e.primitive !== Primitive.Constant || new Set(e.params.data).size <= MAX_INLINE) return true;
+    if (e.primitive !== Primitive.Constant || e.params.data.length <= MAX_INLINE) return true;
     extra.push(e.outputs[0]!);
     data.push(e.params.data);
     return false;

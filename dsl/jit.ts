@@ -117,7 +117,10 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
 
   const call = (...args: A): R => {
     if (currentTrace()) return f(...args);
-    const { key, abstract, dynamic, dynArg } = prepare(args);
+    const { key: sig, abstract, dynamic, dynArg } = prepare(args);
+    // The device is part of the signature: the same function may run on several devices.
+    const dev = opts.device !== undefined ? String(deviceOf(opts.device)) : String(placement(dynamic));
+    const key = `${dev}|${sig}`;
     const entry = cache.get(key) ?? compile(key, abstract, dynamic, dynArg);
     const arrays = [...dynamic.map((t) => arrayOf(t)), ...entry.consts];
     for (const a of arrays) {
@@ -126,9 +129,22 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
       }
     }
     const committed = arrays.some((a) => a.committed);
-    const outs = entry.run.run(arrays.map((a) => a.toHost().data));
+    const datas = arrays.map((a) => a.toHost().data);
+    // A donated buffer passed again as another argument would be overwritten while still read:
+    // the donated position gets a copy.
+    datas.forEach((d, i) => {
+      if (i < dynamic.length && donate.includes(dynArg[i]!) && datas.some((o, j) => j !== i && o === d)) datas[i] = d.slice();
+    });
+    const outs = entry.run.run(datas);
     dynamic.forEach((t, i) => donate.includes(dynArg[i]!) && markDonated(t));
-    const tensors = outs.map((h, i) => Tensor._wrap({ kind: 'concrete', array: new HostArrayOnDevice(entry.device, entry.func.outputs[i]!.aval, h, committed) }));
+    // Results never share a buffer with an argument or with each other (each may be donated later).
+    const seen = new Set<unknown>(datas);
+    const owned = outs.map((h) => {
+      const copy = seen.has(h) ? h.slice() : h;
+      seen.add(copy);
+      return copy;
+    });
+    const tensors = owned.map((h, i) => Tensor._wrap({ kind: 'concrete', array: new HostArrayOnDevice(entry.device, entry.func.outputs[i]!.aval, h, committed) }));
     return treeUnflatten<R>(entry.outTree, tensors);
   };
 
@@ -139,6 +155,12 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
     },
     stats: () => stats,
   });
+}
+
+/** Where a call runs: the device of committed arguments, else of the first, else the default. */
+function placement(args: readonly Tensor[]): Device {
+  const arrays = args.map(arrayOf);
+  return (arrays.find((a) => a.committed) ?? arrays[0])?.device ?? defaultDevice();
 }
 
 function arrayOf(t: Tensor): DeviceArray {

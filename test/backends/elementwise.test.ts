@@ -113,4 +113,18 @@ describe.runIf(cpuPresent)('elementwise on the CPU equals the interpreter', () =
       [x32, x64, i, bits],
     );
   });
+
+  it('exact ops are bit for bit, also fused into chains (no FMA contraction, no extra precision kept)', () => {
+    const f = (a: T, b: T, c: T, d: T) => ({
+      fma: a.mul(b).add(c), fms: a.mul(b).sub(c.mul(d)), chain: a.add(b).add(c).add(d), divMul: a.div(b).mul(c), sqrtMul: a.abs().sqrt().mul(b),
+      mixed: a.mul(3).add(b.mul(0.1)).div(c.add(5)), poly: a.mul(a).mul(a).add(a.mul(a)).add(a), round: a.mul(7.5).round(), floorDiv: a.div(b).floor(),
+      minmax: a.maximum(b).minimum(c).sub(d.abs()), cmpChain: k.where(a.mul(b).greater(c.add(d)), a.sub(b), c.mul(d)),
+      toI: a.mul(1000).astype('i32').add(b.mul(77).astype('i32')), toF32: a.astype('f32').mul(b.astype('f32')),
+    });
+    for (const dt of ['f32', 'f64'] as const) {
+      const args = [rand(r, [4000], dt), rand(r, [4000], dt), rand(r, [4000], dt), rand(r, [4000], dt)] as [T, T, T, T];
+      diff(f, args, { rtol: 0, atol: 0 });
+    }
+  });
 });
+

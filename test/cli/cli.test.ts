@@ -133,7 +133,7 @@ describe('kiln doc', () => {
   it('lists the API and shows entries with signatures and comments', { timeout: TIMEOUT }, async () => {
     const [list, entries, unknown] = await Promise.all([
       kiln(['doc']),
-      kiln(['doc', 'arange', 'uniform', 'Tensor.sum', 'k.var']),
+      kiln(['doc', 'arange', 'random.uniform', 'Tensor.sum', 'k.var']),
       kiln(['doc', 'arang']),
     ]);
     expect(list.code).toBe(0);

@@ -9,8 +9,11 @@
 //     does not propagate NaN);
 //   - convert: float→int truncates with NaN→0 and saturation (llvm.fptosi.sat), →bool is x != 0
 //     (NaN→true), index→i32 wraps; round is half to even (llvm.roundeven);
-//   - tanh, log1p, expm1 call libm (tanhf, log1pf, expm1f and the double versions); logistic is
-//     1/(1+e) or e/(1+e) with e = exp(-|x|), the interpreter's formula.
+//   - f32 exp, log, log1p, expm1, sin, cos, tanh, logistic and pow are inline, branch-free
+//     polynomial approximations (./vmath.ts, within ~2 ulp, special values as the interpreter),
+//     so loops using them vectorise; f64, f16 and bf16 (computed in double) use the llvm.exp /
+//     llvm.log / llvm.sin / llvm.cos / llvm.pow intrinsics and libm (tanh, log1p, expm1);
+//     logistic is 1/(1+e) or e/(1+e) with e = exp(-|x|), the interpreter's formula.
 // No fast-math flags are set here (see emit.ts for the one place that uses `reassoc`).
 import llvm from 'llvm-bindings';
 import type { DType } from '../../ir/dtype.ts';
@@ -18,6 +21,7 @@ import { roundBF16, roundF16 } from '../../ir/numeric.ts';
 import type { BinaryFn, ScalarType } from '../../lower/loop-ir.ts';
 import { Primitive, type UnaryOp } from '../../ir/primitives.ts';
 import { smax, smin, type ModuleCg } from './cg.ts';
+import { emitCosF32, emitExpF32, emitExpm1F32, emitLog1pF32, emitLogF32, emitLogisticF32, emitPowF32, emitSinF32, emitTanhF32 } from './vmath.ts';
 
 const I32_MIN = -2147483648;
 const I32_MAX = 2147483647;
@@ -146,6 +150,28 @@ export class Ops {
 
   unary(op: UnaryOp, t: ScalarType, x: llvm.Value): llvm.Value {
     const b = this.b, m = this.m;
+    if (t === 'f32') {
+      switch (op) {
+        case Primitive.Exp:
+          return emitExpF32(b, m, x);
+        case Primitive.Log:
+          return emitLogF32(b, m, x);
+        case Primitive.Log1p:
+          return emitLog1pF32(b, m, x);
+        case Primitive.Expm1:
+          return emitExpm1F32(b, m, x);
+        case Primitive.Sin:
+          return emitSinF32(b, m, x);
+        case Primitive.Cos:
+          return emitCosF32(b, m, x);
+        case Primitive.Tanh:
+          return emitTanhF32(b, m, x);
+        case Primitive.Logistic:
+          return emitLogisticF32(b, m, x);
+        default:
+          break;
+      }
+    }
     if (isFloatT(t)) {
       const I = llvm.Intrinsic;
       switch (op) {
@@ -233,7 +259,8 @@ export class Ops {
         case Primitive.Div:
           return this.round(t, b.CreateFDiv(a, c, name));
         case Primitive.Pow: {
-          const fn = this.m.intrinsic(llvm.Intrinsic.pow, [this.m.regType(t)], `pow.${t === 'f32' ? 'f32' : 'f64'}`);
+          if (t === 'f32') return emitPowF32(b, this.m, a, c);
+          const fn = this.m.intrinsic(llvm.Intrinsic.pow, [this.m.f64], 'pow.f64'); // f64, f16, bf16
           return this.round(t, b.CreateCall(fn, [a, c]));
         }
         case Primitive.Max:
