@@ -101,6 +101,54 @@ def jax_results(sizes):
     return out
 
 
+def load_fashion_mnist():
+    import gzip
+    import os
+
+    import numpy as np
+
+    root = os.environ.get("KILN_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
+
+    def idx(name, offset):
+        with gzip.open(os.path.join(root, name), "rb") as f:
+            return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
+
+    x = idx("train-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255
+    y = idx("train-labels-idx1-ubyte.gz", 8).astype(np.int64)
+    return x, y
+
+
+def torch_epochs():
+    """One shuffled epoch (batch 256, SGD lr 0.1) of softmax regression and the MLP."""
+    import torch
+
+    x_np, y_np = load_fashion_mnist()
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    out = {}
+    for name, net in (
+        ("softmax", torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))),
+        ("mlp", torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))),
+    ):
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        loss_fn = torch.nn.CrossEntropyLoss()
+
+        def epoch(seed):
+            perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+            for i in range(0, len(x), 256):
+                idx = perm[i : i + 256]
+                opt.zero_grad()
+                loss = loss_fn(net(x[idx]), y[idx])
+                loss.backward()
+                opt.step()
+            return len(x)
+
+        epoch(0)
+        t0 = time.perf_counter()
+        n = epoch(1)
+        out[f"{name}_examples_per_s"] = n / (time.perf_counter() - t0)
+    return out
+
+
 def main():
     quick = "--quick" in sys.argv
     sizes = {"ew": 1 << (22 if quick else 24), "mm": 512 if quick else 1024}
@@ -110,6 +158,11 @@ def main():
             result[name] = fn(sizes)
         except Exception as e:  # a peer that is not installed is reported, not fatal
             result[name] = {"error": f"{type(e).__name__}: {e}"}
+    if "--epochs" in sys.argv:
+        try:
+            result["torch"].update(torch_epochs())
+        except Exception as e:
+            result["torch"]["epochs_error"] = f"{type(e).__name__}: {e}"
     print(json.dumps(result))
 
 

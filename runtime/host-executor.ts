@@ -7,6 +7,16 @@ import type { ExecProgram, ExecStep } from './executable.ts';
 
 export type KernelFn = (buffers: HostArray[]) => void;
 
+// KILN_PROFILE=1 times every kernel launch; the totals print when the process exits.
+const PROFILE = process.env.KILN_PROFILE === '1';
+const profile = new Map<string, { calls: number; ms: number }>();
+if (PROFILE) {
+  process.on('exit', () => {
+    const rows = [...profile].sort((a, b) => b[1].ms - a[1].ms);
+    for (const [name, t] of rows) process.stderr.write(`${t.ms.toFixed(2).padStart(10)} ms ${String(t.calls).padStart(7)} calls  ${name}\n`);
+  });
+}
+
 function view(arena: ArrayBuffer, offset: number, dtype: DType, n: number): HostArray {
   switch (dtype) {
     case 'f64':
@@ -81,9 +91,15 @@ export class HostExecutor {
 
   private step(s: ExecStep, bufs: HostArray[]): void {
     switch (s.kind) {
-      case 'launch':
-        this.kernels.get(s.kernel)!(s.args.map((a) => bufs[a]!));
+      case 'launch': {
+        const fn = this.kernels.get(s.kernel)!;
+        if (!PROFILE) return fn(s.args.map((a) => bufs[a]!));
+        const t0 = performance.now();
+        fn(s.args.map((a) => bufs[a]!));
+        const t = profile.get(s.kernel) ?? { calls: 0, ms: 0 };
+        profile.set(s.kernel, { calls: t.calls + 1, ms: t.ms + performance.now() - t0 });
         return;
+      }
       case 'copy':
         bufs[s.to]!.set(bufs[s.from]!);
         return;
