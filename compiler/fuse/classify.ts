@@ -12,6 +12,9 @@ import { isBinary, isCompare, isUnary, Primitive } from '../ir/primitives.ts';
  */
 export type Role = 'ew' | 'reduce' | 'matmul' | 'scatter' | 'cumsum' | 'sort' | 'control';
 
+/** Views a matmul kernel reads through strides (its lowering turns them into operand strides). */
+export const MATMUL_VIEWS = new Set<Primitive>([Primitive.Reshape, Primitive.Transpose, Primitive.BroadcastInDim]);
+
 export function roleOf(p: Primitive): Role {
   switch (p) {
     case Primitive.ReduceSum:

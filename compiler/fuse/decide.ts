@@ -2,7 +2,7 @@
 // reduce and matmul kernels, and which elementwise values are materialised (written to a
 // buffer by an elementwise kernel) rather than recomputed inside every kernel that reads them.
 import type { Var } from '../ir/ir.ts';
-import { isPointwise, recomputeCost } from './classify.ts';
+import { isPointwise, MATMUL_VIEWS, recomputeCost } from './classify.ts';
 import { usesOf, type Graph } from './graph.ts';
 
 /**
@@ -54,6 +54,18 @@ function findEpilogues(g: Graph): { epilogueOf: Map<number, number>; tail: Map<n
 
 const NEEDS_BUFFER = new Set(['matmul', 'scatter', 'cumsum', 'sort', 'control']);
 
+/**
+ * Whether equation i is a view (reshape, transpose, broadcast) of a buffer, through other such
+ * views: a matmul reads it through strides, so it need not be materialised for the matmul.
+ */
+function isViewOfBuffer(g: Graph, i: number): boolean {
+  for (let d: number | undefined = i; ; ) {
+    if (!MATMUL_VIEWS.has(g.eqns[d]!.primitive)) return false;
+    d = g.def.get(g.eqns[d]!.inputs[0]!);
+    if (d === undefined || g.role[d] !== 'ew') return true;
+  }
+}
+
 export function decide(g: Graph, maxCost = MAX_RECOMPUTE_COST): Decisions {
   const { epilogueOf, tail } = findEpilogues(g);
   const n = g.eqns.length;
@@ -65,7 +77,8 @@ export function decide(g: Graph, maxCost = MAX_RECOMPUTE_COST): Decisions {
   g.eqns.forEach((e, i) => {
     if (!isFree(i)) return;
     const v = e.outputs[0]!;
-    if (g.isOutput.has(v) || usesOf(g, v).some((u) => NEEDS_BUFFER.has(g.role[u]!))) mandatory.add(v);
+    const needsBuffer = (u: number) => NEEDS_BUFFER.has(g.role[u]!) && !(g.role[u] === 'matmul' && isViewOfBuffer(g, i));
+    if (g.isOutput.has(v) || usesOf(g, v).some(needsBuffer)) mandatory.add(v);
   });
   const materialised = new Set<Var>(mandatory);
   const isStop = (v: Var) => {

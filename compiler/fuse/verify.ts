@@ -4,10 +4,10 @@
 // steps are in a topological order), that the outputs are written, and the same for the
 // programs of control steps' regions.
 import { VerifyError } from '../ir/errors.ts';
-import { avalToString, sameAval, type Var } from '../ir/ir.ts';
+import { avalToString, sameAval, type Func, type Var } from '../ir/ir.ts';
 import { regionsOf } from '../ir/param-schema.ts';
 import { verifyFunc } from '../ir/verify.ts';
-import { isPointwise, roleOf } from './classify.ts';
+import { isPointwise, MATMUL_VIEWS, roleOf } from './classify.ts';
 import { bytesOf, type MemoryPlan } from './memory.ts';
 import type { FusedProgram, Kernel } from './program.ts';
 
@@ -27,7 +27,7 @@ function kernelProblem(k: Kernel): string | undefined {
     case 'matmul': {
       if (heavy.length !== 1 || roleOf(heavy[0]!.primitive) !== k.kind) return `must hold exactly one ${k.kind} root, holds ${heavy.map((e) => e.primitive).join(', ') || 'none'}`;
       const root = heavy[0]!;
-      if (k.kind === 'matmul' && !root.inputs.every((v) => isInput.has(v))) return 'dot_general operands must be kernel inputs';
+      if (k.kind === 'matmul' && !root.inputs.every((v) => isViewOf(fn, v, isInput))) return 'dot_general operands must be kernel inputs or views (reshape, transpose, broadcast) of them';
       // Epilogue: everything after the root that depends on it is pointwise at its shape.
       const tainted = new Set<Var>(root.outputs);
       for (const e of fn.eqns.slice(fn.eqns.indexOf(root) + 1)) {
@@ -50,6 +50,17 @@ function kernelProblem(k: Kernel): string | undefined {
 }
 
 /** Throws a VerifyError naming the program, step and fault. */
+/** Whether v is a kernel input, or reshapes/transposes/broadcasts of one (strides, not copies). */
+function isViewOf(fn: Func, v: Var, isInput: ReadonlySet<Var>): boolean {
+  for (let u: Var | undefined = v; u; ) {
+    if (isInput.has(u)) return true;
+    const e = fn.eqns.find((q) => q.outputs.includes(u!));
+    if (!e || !MATMUL_VIEWS.has(e.primitive)) return false;
+    u = e.inputs[0];
+  }
+  return false;
+}
+
 export function verifyFused(p: FusedProgram, where = `fused @${p.name}`): void {
   const written = new Set<Var>(p.inputs);
   const names = new Set<string>();
