@@ -66,6 +66,13 @@ function open(path: string): Library {
   return lib;
 }
 
+// libgomp's worker threads spin before they sleep while waiting for work. Its default (about
+// 300,000 spins) wastes whole time slices when the cores are shared (other processes, or the
+// test runner's workers) and made training steps 10x slower under load; a short spin keeps
+// the latency of back-to-back kernels on an idle machine. Read when libgomp loads, so set
+// before the first kernel library; the user's own setting wins.
+process.env.GOMP_SPINCOUNT ??= '2000';
+
 /**
  * Loads `names` from the compiled library at `path`. With `signatures` (param specs per kernel
  * name), every call checks the number of buffers, their storage types and lengths.

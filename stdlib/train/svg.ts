@@ -119,6 +119,8 @@ function makeAxis(values: number[], lim: readonly [number, number] | undefined, 
     }
     return { lo, hi, log, ticks, labels: ticks.map((t) => (t >= 1e-4 && t <= 1e5 ? String(Number(t.toPrecision(6))) : `1e${Math.round(Math.log10(t))}`)) };
   }
+  // Equal limits (a one-epoch run with xlim [1, epochs]) widen to a unit range around them.
+  if (hi === lo) [lo, hi] = [lo - 0.5, hi + 0.5];
   if (!(hi > lo)) throw new RangeError(`axis limits need lo < hi, got [${lo}, ${hi}]`);
   const ticks = niceTicks(lo, hi);
   return { lo, hi, log, ticks, labels: formatTicks(ticks) };
