@@ -4,6 +4,7 @@ import { Primitive, type BinaryOp, type CompareOp, type UnaryOp } from '../compi
 import { bind1, isWeak, shapeError, toTensor, type TensorLike } from './lift.ts';
 import { broadcastTo } from './shape-ops.ts';
 import type { Tensor } from './tensor.ts';
+import { customJvp } from './custom.ts';
 
 /** The broadcast shape of several shapes (NumPy rules), or a ShapeError naming `op`. */
 export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
@@ -111,7 +112,16 @@ export const ceil = rounding(Primitive.Ceil);
 export const round = rounding(Primitive.Round);
 
 /** Rectified linear unit max(x, 0). */
-export const relu = (x: TensorLike) => maximum(x, 0);
+// max(x, 0) with the derivative 0 at 0 (as in the book, PyTorch and JAX; max itself splits
+// ties), through a custom derivative so that the forward pass stays one max.
+let reluImpl: ((x: Tensor) => Tensor) | undefined;
+export const relu = (x: TensorLike): Tensor => {
+  reluImpl ??= customJvp(
+    (t: Tensor) => maximum(t, 0),
+    ([t], [dt]) => [maximum(t!, 0), where(greater(t!, 0), dt!, 0)],
+  );
+  return reluImpl(toTensor(x));
+};
 
 /** Elementwise a + b with broadcasting. */
 export const add = (a: TensorLike, b: TensorLike) => binary(Primitive.Add, a, b);

@@ -57,26 +57,19 @@ describe('snapshots of differentiated IR', () => {
         %6 = constant {shape=[], dtype=f32, data=[0]} : f32[]  loc("test/autodiff/ir.test.ts":L:C)
         %7 = broadcast_in_dim %6 {shape=[4,2], dims=[]} : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
         %8 = max %5, %7 : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
-        %9 = gt %5, %7 : bool[4,2]  loc("test/autodiff/ir.test.ts":L:C)
-        %10 = lt %5, %7 : bool[4,2]  loc("test/autodiff/ir.test.ts":L:C)
-        %11 = reduce_sum %8 {axes=[0,1]} : f32[]  loc("test/autodiff/ir.test.ts":L:C)
-        %12 = constant {shape=[], dtype=f32, data=[1]} : f32[]
-        %13 = constant {shape=[], dtype=f32, data=[0.5]} : f32[]  loc("test/autodiff/ir.test.ts":L:C)
+        %9 = constant {shape=[], dtype=f32, data=[0]} : f32[]  loc("test/autodiff/ir.test.ts":L:C)
+        %10 = broadcast_in_dim %9 {shape=[4,2], dims=[]} : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
+        %11 = gt %5, %10 : bool[4,2]  loc("test/autodiff/ir.test.ts":L:C)
+        %12 = reduce_sum %8 {axes=[0,1]} : f32[]  loc("test/autodiff/ir.test.ts":L:C)
+        %13 = constant {shape=[], dtype=f32, data=[1]} : f32[]
         %14 = broadcast_in_dim %13 {shape=[4,2], dims=[]} : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
-        %15 = broadcast_in_dim %12 {shape=[4,2], dims=[]} : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
-        %16 = constant {shape=[], dtype=f32, data=[0]} : f32[]  loc("test/autodiff/ir.test.ts":L:C)
-        %17 = broadcast_in_dim %16 {shape=[4,2], dims=[]} : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
-        %18 = select %9, %15, %17 : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
-        %19 = select %9, %17, %15 : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
-        %20 = constant {shape=[], dtype=f32, data=[0]} : f32[]  loc("test/autodiff/ir.test.ts":L:C)
-        %21 = broadcast_in_dim %20 {shape=[4,2], dims=[]} : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
-        %22 = select %10, %21, %19 : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
-        %23 = mul %22, %14 : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
-        %24 = add %18, %23 : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
-        %25 = reduce_sum %24 {axes=[0]} : f32[2]  loc("test/autodiff/ir.test.ts":L:C)
-        %26 = dot_general %24, %2 {lhsContract=[0], rhsContract=[0], lhsBatch=[], rhsBatch=[]} : f32[2,3]  loc("test/autodiff/ir.test.ts":L:C)
-        %27 = transpose %26 {perm=[1,0]} : f32[3,2]  loc("test/autodiff/ir.test.ts":L:C)
-        return %11, %27, %25
+        %15 = constant {shape=[], dtype=f32, data=[0]} : f32[]  loc("test/autodiff/ir.test.ts":L:C)
+        %16 = broadcast_in_dim %15 {shape=[4,2], dims=[]} : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
+        %17 = select %11, %14, %16 : f32[4,2]  loc("test/autodiff/ir.test.ts":L:C)
+        %18 = reduce_sum %17 {axes=[0]} : f32[2]  loc("test/autodiff/ir.test.ts":L:C)
+        %19 = dot_general %17, %2 {lhsContract=[0], rhsContract=[0], lhsBatch=[], rhsBatch=[]} : f32[2,3]  loc("test/autodiff/ir.test.ts":L:C)
+        %20 = transpose %19 {perm=[1,0]} : f32[3,2]  loc("test/autodiff/ir.test.ts":L:C)
+        return %12, %20, %18
       }
       "
     `);
