@@ -73,7 +73,13 @@ export function fromHost(data: ArrayLike<number>, shape: readonly number[], dtyp
   const n = sizeOf(shape);
   if (data.length !== n) throw shapeError('array', `${data.length} values for shape [${shape.join(', ')}]`);
   const host: HostArray = allocHost(dtype, n);
-  for (let i = 0; i < n; i++) host[i] = convertValue(data[i]!, dtype);
+  // Data already in the storage type needs no conversion: one bulk copy (data loaders hand
+  // over whole batches this way).
+  const exact =
+    (dtype === 'f32' && data instanceof Float32Array) || (dtype === 'f64' && data instanceof Float64Array) ||
+    (dtype === 'i32' && data instanceof Int32Array);
+  if (exact) host.set(data as HostArray);
+  else for (let i = 0; i < n; i++) host[i] = convertValue(data[i]!, dtype);
   return Tensor._wrap({ kind: 'concrete', array: onDefaultDevice({ aval: aval(shape, dtype), data: host }) });
 }
 
