@@ -111,10 +111,10 @@ export const ceil = rounding(Primitive.Ceil);
 /** Elementwise rounding half to even, as NumPy (the identity on integers). */
 export const round = rounding(Primitive.Round);
 
-/** Rectified linear unit max(x, 0). */
-// max(x, 0) with the derivative 0 at 0 (as in the book, PyTorch and JAX; max itself splits
-// ties), through a custom derivative so that the forward pass stays one max.
+// Through a custom derivative, so that the forward pass stays one max while the derivative at
+// 0 is 0 (max itself splits ties).
 let reluImpl: ((x: Tensor) => Tensor) | undefined;
+/** Rectified linear unit max(x, 0); its derivative at 0 is 0, as in the book, PyTorch and JAX. */
 export const relu = (x: TensorLike): Tensor => {
   reluImpl ??= customJvp(
     (t: Tensor) => maximum(t, 0),

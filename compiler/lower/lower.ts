@@ -39,6 +39,7 @@
 // (chunked loops, `min(256, n - c*256)`) runs at least once; 'out' parameters may be read
 // after the kernel wrote them (row accumulation, in-place epilogues, cumsum, scatter), so a
 // backend must not treat them as write-only.
+import { inlineControl } from '../passes/inline.ts';
 import { KilnError } from '../ir/errors.ts';
 import type { Eqn, Func, Var } from '../ir/ir.ts';
 import { Primitive } from '../ir/primitives.ts';
@@ -83,6 +84,9 @@ export function lowerKernel(kernel: Kernel): LoopKernel {
 
 /** Lowers a closed function as one kernel named `name`. */
 export function lowerFunc(func: Func, name: string): LoopKernel {
+  // Calls with user-defined derivatives (relu is one) are their bodies here; the optimiser
+  // usually inlined them already, but kernels built directly may still hold them.
+  func = inlineControl(func);
   const ctx = new LoweringContext(func, name);
   const heavy = liveEqns(func).filter((e) => HEAVY.has(e.primitive));
   heavy.forEach((e, i) => {
