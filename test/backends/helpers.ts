@@ -211,17 +211,3 @@ export function diff<A extends unknown[], R>(
   return { cpu, interp, jitted: jc };
 }
 
-/**
- * For `it.fails` tests of known bugs: runs `fn`, and lets its error through only when the
- * message matches `symptom`. A failure for another reason is logged and swallowed, so that
- * the `it.fails` test reports an unexpected pass and the documented bug gets looked at again.
- */
-export function knownBug(symptom: RegExp, fn: () => void): void {
-  try {
-    fn();
-  } catch (e) {
-    const msg = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
-    if (symptom.test(msg)) throw e;
-    console.warn(`a known-bug test failed for another reason than /${symptom.source}/:\n${msg}`);
-  }
-}
