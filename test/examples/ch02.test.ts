@@ -1,19 +1,10 @@
 // Runs the chapter-2 examples as a user would (`npx tsx examples/ch02/<name>.ts`) and checks
 // that they succeed and print the key values of their sections.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runExample as run } from './run.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const TIMEOUT_MS = 60_000;
-
-/** Runs one example script and returns its standard output; fails on a non-zero exit. */
-function runExample(name: string): string {
-  const r = spawnSync('npx', ['tsx', `examples/ch02/${name}.ts`], { cwd: root, encoding: 'utf8', timeout: TIMEOUT_MS });
-  if (r.error) throw r.error;
-  expect(r.status, `${name}.ts exited with ${r.status}\nstderr:\n${r.stderr}`).toBe(0);
-  return r.stdout;
-}
+const runExample = (name: string) => run(`ch02/${name}.ts`, { timeoutMs: TIMEOUT_MS });
 
 /** The text printed after `label: ` on its own line, or the block below `label:`. */
 function after(out: string, label: string): string {

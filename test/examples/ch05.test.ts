@@ -5,28 +5,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runExample as run } from './run.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const TIMEOUT_MS = 60_000;
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-ch05-cache-'));
 
 afterAll(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
-/** Runs one example script and returns its standard output; fails on a non-zero exit. */
-function runExample(name: string): string {
-  const r = spawnSync('npx', ['tsx', `examples/ch05/${name}.ts`], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: TIMEOUT_MS,
-    env: { ...process.env, KILN_CACHE_DIR: cacheDir },
-  });
-  if (r.error) throw r.error;
-  expect(r.status, `${name}.ts exited with ${r.status}\nstderr:\n${r.stderr}`).toBe(0);
-  return r.stdout;
-}
+const runExample = (name: string) => run(`ch05/${name}.ts`, { timeoutMs: TIMEOUT_MS, env: { KILN_CACHE_DIR: cacheDir } });
 
 /** The text printed after `label: ` on its own line, or the block below `label:`. */
 function after(out: string, label: string): string {
