@@ -32,7 +32,9 @@ export function foldConstants(fn: Func): Func {
         consts.set(e.outputs[0]!, e.params.data);
         return undefined;
       }
-      if (isControl(e.primitive) || e.primitive === Primitive.RandomBits || e.outputs.length !== 1) return undefined;
+      // iota stays: kernels compute it from the index for free, while folded it becomes data
+      // (and a kernel inlines only small constants).
+      if (isControl(e.primitive) || e.primitive === Primitive.RandomBits || e.primitive === Primitive.Iota || e.outputs.length !== 1) return undefined;
       const datas = e.inputs.map((v) => consts.get(v));
       if (datas.some((d) => d === undefined)) return undefined;
       const out = e.outputs[0]!;
