@@ -1,37 +1,17 @@
 // cond, while_loop and scan in the interpreter: results against closed forms, purity (no result
 // aliases a caller's buffer), and errors from inside regions.
 import { describe, expect, it } from 'vitest';
+import { FuncBuilder as B } from '../helpers/func-builder.ts';
 import type { DType } from '../../compiler/ir/dtype.ts';
 import { ShapeError } from '../../compiler/ir/errors.ts';
-import { aval, makeEqn, Var, type Eqn, type Func, type SourceLoc } from '../../compiler/ir/ir.ts';
+import { aval, makeEqn, Var, type Func } from '../../compiler/ir/ir.ts';
 import { parseFunc } from '../../compiler/ir/parse.ts';
 import { Primitive as P, type PrimitiveParams } from '../../compiler/ir/primitives.ts';
-import { inferAvals } from '../../compiler/ir/shape-rules.ts';
 import { verifyFunc } from '../../compiler/ir/verify.ts';
 import { evalFunc, evalPrimitive, hostTensor, type HostTensor } from '../../runtime/interp/index.ts';
 
 type Ty = [number[], DType];
 
-class B {
-  readonly inputs: Var[] = [];
-  readonly eqns: Eqn[] = [];
-  arg(shape: number[], dtype: DType): Var {
-    const v = new Var(aval(shape, dtype));
-    this.inputs.push(v);
-    return v;
-  }
-  ops<Q extends P>(p: Q, params: PrimitiveParams[Q], ins: Var[], loc?: SourceLoc): Var[] {
-    const outs = inferAvals(p, params, ins.map((v) => v.aval)).map((a) => new Var(a));
-    this.eqns.push(makeEqn(p, params, ins, outs, loc));
-    return outs;
-  }
-  op<Q extends P>(p: Q, params: PrimitiveParams[Q], ins: Var[], loc?: SourceLoc): Var {
-    return this.ops(p, params, ins, loc)[0]!;
-  }
-  scalar(value: number, dtype: DType): Var {
-    return this.op(P.Constant, { shape: [], dtype, data: [value] }, []);
-  }
-}
 
 function fn(name: string, ins: Ty[], body: (b: B, ...args: Var[]) => Var[]): Func {
   const b = new B();

@@ -1,34 +1,13 @@
 // Printing, and print → parse → print identity, over programs that use every primitive.
 import { describe, expect, it } from 'vitest';
+import { FuncBuilder as Builder } from '../helpers/func-builder.ts';
 import type { DType } from '../../compiler/ir/dtype.ts';
-import { aval, makeEqn, Var, type Eqn, type Func, type SourceLoc } from '../../compiler/ir/ir.ts';
+import { aval, makeEqn, Var, type Func } from '../../compiler/ir/ir.ts';
 import { parseFunc, parseModule } from '../../compiler/ir/parse.ts';
 import { printFunc, printModule, printNumber } from '../../compiler/ir/print.ts';
 import { Primitive, type PrimitiveParams } from '../../compiler/ir/primitives.ts';
-import { inferAvals } from '../../compiler/ir/shape-rules.ts';
 import { verifyFunc } from '../../compiler/ir/verify.ts';
 
-/** Builds a func eqn by eqn; result types come from the shape rules, so the func is valid. */
-class Builder {
-  readonly inputs: Var[] = [];
-  readonly eqns: Eqn[] = [];
-  arg(shape: number[], dtype: DType): Var {
-    const v = new Var(aval(shape, dtype));
-    this.inputs.push(v);
-    return v;
-  }
-  ops<P extends Primitive>(p: P, params: PrimitiveParams[P], ins: Var[], loc?: SourceLoc): Var[] {
-    const outs = inferAvals(p, params, ins.map((v) => v.aval)).map((a) => new Var(a));
-    this.eqns.push(makeEqn(p, params, ins, outs, loc));
-    return outs;
-  }
-  op<P extends Primitive>(p: P, params: PrimitiveParams[P], ins: Var[], loc?: SourceLoc): Var {
-    return this.ops(p, params, ins, loc)[0]!;
-  }
-  func(name: string, outputs: Var[]): Func {
-    return { name, inputs: this.inputs, eqns: this.eqns, outputs };
-  }
-}
 
 /** One func with at least one equation of every primitive, with realistic params. */
 function everyPrimitive(): Func {

@@ -1,39 +1,18 @@
 // Regions: the Func-valued params of cond, while_loop and scan, in the printer, the parser and
 // the verifier.
 import { describe, expect, it } from 'vitest';
+import { FuncBuilder as B } from '../helpers/func-builder.ts';
 import type { DType } from '../../compiler/ir/dtype.ts';
 import { ParseError, VerifyError } from '../../compiler/ir/errors.ts';
-import { aval, makeEqn, Var, type Eqn, type Func, type SourceLoc } from '../../compiler/ir/ir.ts';
+import { aval, makeEqn, Var, type Eqn, type Func } from '../../compiler/ir/ir.ts';
 import { checkParams, describeKind, fitsKind, paramNames } from '../../compiler/ir/param-schema.ts';
 import { parseFunc, parseModule } from '../../compiler/ir/parse.ts';
 import { printFunc, printModule } from '../../compiler/ir/print.ts';
 import { Primitive as P, type PrimitiveParams } from '../../compiler/ir/primitives.ts';
-import { inferAvals } from '../../compiler/ir/shape-rules.ts';
 import { EqnVerifyError, verifyFunc } from '../../compiler/ir/verify.ts';
 
 type Ty = [number[], DType];
 
-/** Builds one func; result types come from the shape rules. */
-class B {
-  readonly inputs: Var[] = [];
-  readonly eqns: Eqn[] = [];
-  arg(shape: number[], dtype: DType): Var {
-    const v = new Var(aval(shape, dtype));
-    this.inputs.push(v);
-    return v;
-  }
-  ops<Q extends P>(p: Q, params: PrimitiveParams[Q], ins: Var[], loc?: SourceLoc): Var[] {
-    const outs = inferAvals(p, params, ins.map((v) => v.aval)).map((a) => new Var(a));
-    this.eqns.push(makeEqn(p, params, ins, outs, loc));
-    return outs;
-  }
-  op<Q extends P>(p: Q, params: PrimitiveParams[Q], ins: Var[], loc?: SourceLoc): Var {
-    return this.ops(p, params, ins, loc)[0]!;
-  }
-  func(name: string, outputs: Var[]): Func {
-    return { name, inputs: this.inputs, eqns: this.eqns, outputs };
-  }
-}
 
 /** A func of the given input types whose body `body` builds. */
 function fn(name: string, ins: Ty[], body: (b: B, ...args: Var[]) => Var[]): Func {
