@@ -1,18 +1,10 @@
 // Runs the section 2.5 example as a user would (`npx tsx examples/ch02/autograd.ts`) and
 // checks what it prints.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { after, runExample } from './run.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const TIMEOUT_MS = 60_000;
 
-/** The text printed after `label: ` on its own line. */
-function after(out: string, label: string): string {
-  const line = out.split('\n').find((l) => l.startsWith(`${label}:`));
-  expect(line, `no line starting with "${label}:"`).toBeDefined();
-  return line!.slice(label.length + 1).trim();
-}
 
 /** A printed boolean array of four trues, however it is spaced. */
 const ALL_TRUE = /^\[\s*(True\s+){3}True\s*\]$/;
@@ -20,10 +12,7 @@ const numbers = (s: string) => (s.match(/-?\d+(\.\d*)?(e[-+]\d+)?/g) ?? []).map(
 
 describe('examples/ch02/autograd.ts (2.5)', { timeout: TIMEOUT_MS + 10_000 }, () => {
   it('runs and prints the gradients of the section', () => {
-    const r = spawnSync('npx', ['tsx', 'examples/ch02/autograd.ts'], { cwd: root, encoding: 'utf8', timeout: TIMEOUT_MS });
-    if (r.error) throw r.error;
-    expect(r.status, `autograd.ts exited with ${r.status}\nstderr:\n${r.stderr}`).toBe(0);
-    const out = r.stdout;
+    const out = runExample('ch02/autograd.ts', { timeoutMs: TIMEOUT_MS });
 
     // 2.5.1: y = 2 x^T x at x = [0, 1, 2, 3]; its gradient is 4x.
     expect(numbers(after(out, 'x'))).toEqual([0, 1, 2, 3]);

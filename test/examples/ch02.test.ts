@@ -1,25 +1,11 @@
 // Runs the chapter-2 examples as a user would (`npx tsx examples/ch02/<name>.ts`) and checks
 // that they succeed and print the key values of their sections.
 import { describe, expect, it } from 'vitest';
-import { runExample as run } from './run.ts';
+import { after, runExample as run } from './run.ts';
 
 const TIMEOUT_MS = 60_000;
 const runExample = (name: string) => run(`ch02/${name}.ts`, { timeoutMs: TIMEOUT_MS });
 
-/** The text printed after `label: ` on its own line, or the block below `label:`. */
-function after(out: string, label: string): string {
-  const lines = out.split('\n');
-  const i = lines.findIndex((l) => l.startsWith(`${label}:`));
-  expect(i, `no line starting with "${label}:"`).toBeGreaterThanOrEqual(0);
-  const rest = lines[i]!.slice(label.length + 1).trim();
-  if (rest) return rest;
-  const block: string[] = [];
-  for (const l of lines.slice(i + 1)) {
-    if (!l.startsWith('[') && !l.startsWith(' ') && l !== '') break;
-    block.push(l);
-  }
-  return block.join('\n').trimEnd();
-}
 
 const numbers = (s: string) => (s.match(/-?\d+(\.\d*)?(e[-+]\d+)?/g) ?? []).map(Number);
 

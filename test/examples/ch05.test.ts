@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runExample as run } from './run.ts';
+import { after as afterLabel, runExample as run } from './run.ts';
 
 const TIMEOUT_MS = 60_000;
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-ch05-cache-'));
@@ -15,20 +15,9 @@ afterAll(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
 const runExample = (name: string) => run(`ch05/${name}.ts`, { timeoutMs: TIMEOUT_MS, env: { KILN_CACHE_DIR: cacheDir } });
 
-/** The text printed after `label: ` on its own line, or the block below `label:`. */
-function after(out: string, label: string): string {
-  const lines = out.split('\n');
-  const i = lines.findIndex((l) => l.startsWith(`${label}:`));
-  expect(i, `no line starting with "${label}:"`).toBeGreaterThanOrEqual(0);
-  const rest = lines[i]!.slice(label.length + 1).trim();
-  if (rest) return rest;
-  const block: string[] = [];
-  for (const l of lines.slice(i + 1)) {
-    if (!/^[[\s)A-Za-z]/.test(l) || /^[A-Za-z|].*: /.test(l) || l === '') break;
-    block.push(l);
-  }
-  return block.join('\n').trimEnd();
-}
+/** ch05 prints module structures too: a block also holds `)` and word lines, up to the next `label: value`. */
+const after = (out: string, label: string) =>
+  afterLabel(out, label, (l) => /^[[\s)A-Za-z]/.test(l) && !/^[A-Za-z|].*: /.test(l) && l !== '');
 
 const numbers = (s: string) => (s.match(/-?\d+(\.\d*)?(e[-+]\d+)?/g) ?? []).map(Number);
 

@@ -17,3 +17,24 @@ export function runExample(script: string, opts: { env?: Record<string, string>;
   expect(r.status, `${script} exited with ${r.status}\nstderr:\n${r.stderr}`).toBe(0);
   return r.stdout;
 }
+
+/** ch02's printing: a block is the array lines (and blank lines) below its label. */
+const arrayLine = (l: string) => l.startsWith('[') || l.startsWith(' ') || l === '';
+
+/**
+ * The text printed after `label: ` on its own line, or the block of lines below `label:` for
+ * which `inBlock` holds.
+ */
+export function after(out: string, label: string, inBlock: (line: string) => boolean = arrayLine): string {
+  const lines = out.split('\n');
+  const i = lines.findIndex((l) => l.startsWith(`${label}:`));
+  expect(i, `no line starting with "${label}:"`).toBeGreaterThanOrEqual(0);
+  const rest = lines[i]!.slice(label.length + 1).trim();
+  if (rest) return rest;
+  const block: string[] = [];
+  for (const l of lines.slice(i + 1)) {
+    if (!inBlock(l)) break;
+    block.push(l);
+  }
+  return block.join('\n').trimEnd();
+}
