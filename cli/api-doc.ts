@@ -11,7 +11,6 @@ import {
   TypeFormatFlags,
   ts,
   type ClassDeclaration,
-  type FunctionDeclaration,
   type JSDoc,
   type MethodDeclaration,
   type SourceFile,

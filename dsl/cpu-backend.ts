@@ -1,7 +1,7 @@
 // The CPU device: eager ops run as compiled single-op programs (cached per primitive, params
 // and operand types), so the default CPU backend runs native code; jit compiles whole
 // functions for it. Available when LLVM 14's tools and a C compiler are installed.
-import { execFileSync } from 'node:child_process';
+import { findTool } from '../compiler/codegen/llvm/compile.ts';
 import { makeEqn, Var, type Func } from '../compiler/ir/ir.ts';
 import { printFunc } from '../compiler/ir/print.ts';
 import { inferAvals } from '../compiler/ir/shape-rules.ts';
@@ -14,9 +14,11 @@ const programs = new Map<string, RunnableProgram>();
 
 /** Whether the tools the CPU backend compiles with are installed. */
 export function cpuToolchainPresent(): boolean {
-  const tools = [process.env.KILN_OPT ?? 'opt-14', process.env.KILN_LLC ?? 'llc-14', process.env.KILN_CC ?? 'gcc'];
+  // The compiler's own lookup (a scan of PATH, no processes started: this runs at import).
   try {
-    for (const t of tools) execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
+    findTool('KILN_OPT', ['opt-14', '/usr/lib/llvm-14/bin/opt'], 'llvm-14', 'opt');
+    findTool('KILN_LLC', ['llc-14', '/usr/lib/llvm-14/bin/llc'], 'llvm-14', 'llc');
+    findTool('KILN_CC', ['gcc', 'cc'], 'gcc', 'gcc');
     return true;
   } catch {
     return false;

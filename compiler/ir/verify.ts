@@ -9,7 +9,7 @@
 // region's signature against the equation's operands.
 import { isDType } from './dtype.ts';
 import { ShapeError, VerifyError } from './errors.ts';
-import { avalToString, locToString, sameAval, type AVal, type Eqn, type Func, type Var } from './ir.ts';
+import { avalToString, locToString, sameAval, type AVal, type Func, type Var } from './ir.ts';
 import { checkParams, regionsOf } from './param-schema.ts';
 import { printFuncName } from './print.ts';
 import { isPrimitive } from './primitives.ts';

@@ -359,7 +359,7 @@ function sort(s: SortStmt, bufs: readonly HostArray[]): S {
     const ins = s.inputs.map((b) => bufs[b]!);
     const outs = s.outputs.map((b) => bufs[b]!);
     const order = new Array<number>(len);
-    const seq = ins.map((a) => new Float64Array(len));
+    const seq = ins.map(() => new Float64Array(len));
     const cmp = (i: number, j: number) => {
       for (let t = 0; t < numKeys; t++) {
         const c = compareValues(seq[t]![i]!, seq[t]![j]!);
