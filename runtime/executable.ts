@@ -66,3 +66,30 @@ export interface ExecProgram {
   /** Bytes of the arena that the 'arena' buffers live in. */
   readonly arenaBytes: number;
 }
+
+/** How one GPU kernel is launched; the compiler computes it from the static shapes. */
+export interface GpuLaunch {
+  readonly grid: readonly [number, number, number];
+  readonly block: readonly [number, number, number];
+  /** Bytes of dynamic shared (workgroup) memory. */
+  readonly sharedBytes: number;
+}
+
+export interface GpuKernelInfo {
+  /** The kernel's entry-point name, as the `launch` steps name it. */
+  readonly name: string;
+  readonly launch: GpuLaunch;
+}
+
+/**
+ * The kernels of one compilation for CUDA: one PTX module. Every kernel takes exactly its
+ * launch step's buffers, as global-memory pointers in that order, and nothing else.
+ */
+export interface CudaModule {
+  /** The PTX target architecture, e.g. `sm_90`. */
+  readonly arch: string;
+  /** Which compiler produced the PTX. */
+  readonly producer: 'libnvvm' | 'llc-14';
+  readonly ptx: string;
+  readonly kernels: readonly GpuKernelInfo[];
+}
