@@ -1,0 +1,50 @@
+// Recorded GPU cases: a function compiled for CUDA here (where the compiler runs), with its
+// inputs and the interpreter's results, replayed on a GPU machine by a runtime-only script.
+// The format is JSON; non-finite numbers (in inputs, results and constants baked into the
+// executable) are written as the strings "NaN", "Infinity", "-Infinity".
+import type { DType, HostArray } from '../../compiler/ir/dtype.ts';
+import { allocHost } from '../../compiler/ir/dtype.ts';
+import type { CudaModule, ExecProgram } from '../../runtime/executable.ts';
+
+export interface GpuCaseArray {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  /** Base64 of the host array's bytes (little-endian; f16/bf16 are held as f32, bool as u8). */
+  readonly data: string;
+}
+
+export interface GpuCase {
+  /** Where the case came from (test name and call number, or benchmark name). */
+  readonly name: string;
+  readonly module: CudaModule;
+  readonly program: ExecProgram;
+  readonly inputs: readonly GpuCaseArray[];
+  /** The interpreter's results, in the program's output order. */
+  readonly expected: readonly GpuCaseArray[];
+  readonly rtol: number;
+  readonly atol: number;
+}
+
+export function encodeArray(dtype: DType, shape: readonly number[], a: HostArray): GpuCaseArray {
+  return { dtype, shape: [...shape], data: Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') };
+}
+
+export function decodeArray(c: GpuCaseArray): HostArray {
+  const bytes = Buffer.from(c.data, 'base64');
+  const n = c.shape.reduce((p, d) => p * d, 1);
+  const out = allocHost(c.dtype, n);
+  if (bytes.byteLength !== out.byteLength) throw new Error(`gpu case: array of ${c.dtype}[${c.shape}] has ${bytes.byteLength} bytes, expected ${out.byteLength}`);
+  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes);
+  return out;
+}
+
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+
+export function stringifyCase(c: GpuCase): string {
+  return JSON.stringify(c, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
+export function parseCase(text: string): GpuCase {
+  // Only constant data holds numbers that may be non-finite; names never equal these strings.
+  return JSON.parse(text, (_k, v: unknown) => (typeof v === 'string' && NON_FINITE.has(v) ? Number(v) : v)) as GpuCase;
+}
