@@ -72,6 +72,16 @@ export const STAGES: readonly Stage[] = [
       return emitModule(funcs.flatMap((f) => lowerProgram(fuse(optimize(f)))), { target: 'x86_64' }).ir;
     },
   },
+  {
+    name: 'ptx',
+    summary: 'the PTX module generated for CUDA (libnvvm, else llc-14; KILN_CUDA_ARCH picks the architecture)',
+    run: async ({ funcs }) => {
+      const { compileForCuda } = await import('../compiler/pipeline.ts');
+      const { module } = compileForCuda(funcs);
+      const launches = module.kernels.map((k) => `// ${k.name}: grid [${k.launch.grid.join(', ')}], block [${k.launch.block.join(', ')}]`);
+      return [`// PTX for ${module.arch} by ${module.producer}`, ...launches, module.ptx].join('\n');
+    },
+  },
 ];
 
 /** Stages the pipeline will have (see docs/ARCHITECTURE.md); listed as such in errors and help. */

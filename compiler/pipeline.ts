@@ -7,7 +7,10 @@ import { aval, type Func, type Var } from './ir/ir.ts';
 import { lowerKernel, MAX_INLINE_CONSTANT } from './lower/index.ts';
 import type { LoopKernel } from './lower/loop-ir.ts';
 import { optimize } from './passes/index.ts';
-import type { ExecBuffer, ExecProgram, ExecStep } from '../runtime/executable.ts';
+import type { CudaModule, ExecBuffer, ExecProgram, ExecStep, VulkanModule } from '../runtime/executable.ts';
+import { emitKernel, storageOf } from './codegen/spirv/index.ts';
+import { compileGpuKernels } from './codegen/ptx/index.ts';
+import { mapLoopKernel, type GpuKernel } from './gpu/index.ts';
 import { Primitive } from './ir/primitives.ts';
 
 export interface CompileOptions {
@@ -123,8 +126,8 @@ function hoistConstants(fn: Func): { fn: Func; data: (readonly number[])[] } {
   return { fn: { ...fn, inputs: [...fn.inputs, ...extra], eqns }, data };
 }
 
-/** Compiles functions for the CPU into one library. */
-export function compileForCpu(fns: readonly Func[], opts: CompileOptions = {}): CompiledLibrary {
+/** The front half shared by every target: optimise, hoist constants, fuse, plan memory, lower. */
+function compileFront(fns: readonly Func[], opts: CompileOptions): { funcs: CompiledFunc[]; kernels: LoopKernel[]; frontMs: number } {
   const t0 = performance.now();
   const kernels: LoopKernel[] = [];
   const funcs = fns.map((fn, i) => {
@@ -144,10 +147,121 @@ export function compileForCpu(fns: readonly Func[], opts: CompileOptions = {}): 
     }
     return { program, fused, plan, kernels: kernels.slice(before) };
   });
-  const frontMs = performance.now() - t0;
+  return { funcs, kernels, frontMs: performance.now() - t0 };
+}
+
+/** Compiles functions for the CPU into one library. */
+export function compileForCpu(fns: readonly Func[], opts: CompileOptions = {}): CompiledLibrary {
+  const { funcs, kernels, frontMs } = compileFront(fns, opts);
   const lib = compileModuleSync(kernels, { target: 'x86_64', cacheDir: opts.cacheDir });
   return { funcs, library: { path: lib.path, cached: lib.cached, compileMs: lib.compileMs }, frontMs };
 }
 
+export interface CudaCompileOptions extends CompileOptions {
+  /** PTX target architecture (default: $KILN_CUDA_ARCH, else sm_90). */
+  readonly arch?: string;
+}
 
+export interface CompiledCuda {
+  /** Each function's program, its launch steps naming GPU kernels (one loop kernel may have
+   * become several consecutive launches). */
+  readonly funcs: readonly CompiledFunc[];
+  readonly module: CudaModule;
+  /** Time spent in the compiler before the GPU mapping. */
+  readonly frontMs: number;
+  /** The GPU kernels of the module, as mapped (for tests and `kiln ir`). */
+  readonly gpuKernels: readonly GpuKernel[];
+  /** Whether the PTX came from the cache, and the time spent mapping, emitting and compiling it. */
+  readonly ptx: { readonly cached: boolean; readonly compileMs: number };
+}
 
+/** Compiles functions for CUDA into one PTX module. */
+export function compileForCuda(fns: readonly Func[], opts: CudaCompileOptions = {}): CompiledCuda {
+  const { funcs, kernels, frontMs } = compileFront(fns, opts);
+  const t0 = performance.now();
+  const launches = new Map<string, GpuKernel[]>();
+  for (const k of kernels) launches.set(k.name, mapLoopKernel(k));
+  const gpuKernels = [...launches.values()].flat();
+  const r = compileGpuKernels(gpuKernels, { arch: opts.arch, cacheDir: opts.cacheDir });
+  const module: CudaModule = {
+    arch: r.arch,
+    producer: r.producer,
+    ptx: r.ptx,
+    kernels: gpuKernels.map((g) => ({ name: g.name, launch: g.launch })),
+  };
+  const cudaFuncs = funcs.map((f) => ({ ...f, program: splitLaunches(f.program, launches) }));
+  return { funcs: cudaFuncs, module, frontMs, gpuKernels, ptx: { cached: r.cached, compileMs: performance.now() - t0 } };
+}
+
+/** A program whose launch steps of loop kernels are replaced by the launches of their GPU kernels. */
+function splitLaunches(p: ExecProgram, launches: ReadonlyMap<string, readonly GpuKernel[]>): ExecProgram {
+  const steps = p.steps.flatMap((s): ExecStep[] => {
+    switch (s.kind) {
+      case 'launch': {
+        const gks = launches.get(s.kernel);
+        if (!gks) throw new Error(`pipeline: no GPU kernels for ${s.kernel}`);
+        return gks.map((g) => ({ kind: 'launch', kernel: g.name, args: s.args }));
+      }
+      case 'copy':
+        return [s];
+      case 'cond':
+        return [{ ...s, branches: s.branches.map((b) => splitLaunches(b, launches)) }];
+      case 'while':
+        return [{ ...s, cond: splitLaunches(s.cond, launches), body: splitLaunches(s.body, launches) }];
+      case 'scan':
+        return [{ ...s, body: splitLaunches(s.body, launches) }];
+      default:
+        return s satisfies never;
+    }
+  });
+  return { ...p, steps };
+}
+
+export interface VulkanCompileOptions extends CompileOptions {
+  /** Whether the device supports 64-bit floats (shaderFloat64); default true (the runtime
+   * checks the module's requirement against its device). */
+  readonly float64?: boolean;
+  /** Invocations per workgroup of one-per-item launches (default 128, which every Vulkan
+   * device supports). */
+  readonly workgroupSize?: number;
+  /** Keep NaN, ±inf and -0 exactly (needs VK_KHR_shader_float_controls); default true. */
+  readonly preserveNanInf?: boolean;
+  /** Storage buffers a kernel may bind (the device's limit; kernels with more pack them);
+   * default 32. */
+  readonly maxBindings?: number;
+  /** The driver's cap on loop iterations per invocation, if any (lavapipe: 65535): kernels
+   * that may reach it report it instead of returning truncated results. */
+  readonly loopLimit?: number;
+}
+
+export interface CompiledVulkan {
+  readonly funcs: readonly CompiledFunc[];
+  readonly module: VulkanModule;
+  /** Time spent in the compiler before the GPU mapping, and mapping and emitting SPIR-V. */
+  readonly frontMs: number;
+  readonly spirvMs: number;
+}
+
+/** Compiles functions for Vulkan compute: one SPIR-V module per kernel (compiler/codegen/spirv). */
+export function compileForVulkan(fns: readonly Func[], opts: VulkanCompileOptions = {}): CompiledVulkan {
+  const { funcs, kernels, frontMs } = compileFront(fns, opts);
+  const t0 = performance.now();
+  let float64 = false;
+  const vkKernels = kernels.map((k) => {
+    const e = emitKernel(k, {
+      float64: opts.float64, preserveNanInf: opts.preserveNanInf, maxBindings: opts.maxBindings ?? 32, loopLimit: opts.loopLimit,
+      map: opts.workgroupSize ? { block: opts.workgroupSize } : undefined,
+    });
+    float64 ||= e.usesFloat64;
+    return {
+      name: k.name,
+      spirv: e.words,
+      bindings: k.params.map((p) => ({ storage: storageOf(p.dtype), size: p.size, writes: p.role !== 'in' })),
+      dispatches: e.dispatches,
+      ...(e.packing ? { packing: e.packing } : {}),
+      ...(e.statusBinding !== undefined ? { statusBinding: e.statusBinding } : {}),
+    };
+  });
+  const module: VulkanModule = { targetEnv: 'vulkan1.1', requires: { float64, preserveNanInf: opts.preserveNanInf !== false }, kernels: vkKernels };
+  return { funcs, module, frontMs, spirvMs: performance.now() - t0 };
+}

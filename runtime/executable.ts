@@ -93,3 +93,50 @@ export interface CudaModule {
   readonly ptx: string;
   readonly kernels: readonly GpuKernelInfo[];
 }
+
+/** How a Vulkan kernel's storage buffer holds its elements: f16 / bf16 as f32 (the host
+ * layout), bool one byte per element packed into 32-bit words. */
+export type VulkanStorage = 'f32' | 'f64' | 'i32' | 'u8x4';
+
+/** Binding i of descriptor set 0 of a Vulkan kernel: the launch step's buffer i. */
+export interface VulkanBinding {
+  readonly storage: VulkanStorage;
+  /** Elements. */
+  readonly size: number;
+  /** Whether the kernel may write the buffer (else it only reads it). */
+  readonly writes: boolean;
+}
+
+/** One kernel compiled for Vulkan: a SPIR-V module with an entry point per dispatch. */
+export interface VulkanKernel {
+  /** As the `launch` steps name it. */
+  readonly name: string;
+  /** The SPIR-V module (version 1.3, for Vulkan 1.1). */
+  readonly spirv: Uint32Array;
+  readonly bindings: readonly VulkanBinding[];
+  /**
+   * Present when the kernel binds fewer buffers than its launch passes (a device limit):
+   * descriptor binding j is a buffer of `buffers[j]` (storage, elements) made by the runtime,
+   * launch buffer i is copied into binding place[i].binding at element place[i].offset before
+   * the dispatches, and copied back after them when the kernel writes it.
+   */
+  readonly packing?: {
+    readonly buffers: readonly { readonly storage: VulkanStorage; readonly size: number }[];
+    readonly place: readonly { readonly binding: number; readonly offset: number }[];
+  };
+  /** When present, descriptor binding `statusBinding` is a runtime-made i32 status word that the
+   * kernel sets to nonzero when it reached the driver's loop-iteration cap (lavapipe). */
+  readonly statusBinding?: number;
+  /** The dispatches that compute the kernel, in order, each separated from the next by a
+   * barrier: the entry point's name and the launch shape (block = the entry's LocalSize). */
+  readonly dispatches: readonly GpuKernelInfo[];
+}
+
+/** The kernels of one compilation for Vulkan compute. */
+export interface VulkanModule {
+  readonly targetEnv: 'vulkan1.1';
+  /** Device features the kernels need: shaderFloat64 when some kernel uses f64;
+   * SignedZeroInfNanPreserve (VK_KHR_shader_float_controls) when they ask to keep NaN/inf. */
+  readonly requires: { readonly float64: boolean; readonly preserveNanInf: boolean };
+  readonly kernels: readonly VulkanKernel[];
+}

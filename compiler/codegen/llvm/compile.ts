@@ -19,13 +19,15 @@
 // libraries at process exit, which crashed while OpenMP threads were spinning).
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import koffi from 'koffi';
 import type { LoopKernel } from '../../lower/loop-ir.ts';
+import { buildDir, defaultCacheDir, onPath } from './cache.ts';
 import { emitModule } from './emit.ts';
+
+export { defaultCacheDir, onPath, buildDir } from './cache.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -67,19 +69,6 @@ const CC_FLAGS = ['-shared', '-Wl,-z,nodelete'];
 /** Bumped when the pipeline changes in a way the other key parts do not show. */
 const PIPELINE_VERSION = 1;
 
-function onPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // keep looking
-    }
-  }
-  return null;
-}
 
 export function findTool(envVar: string, candidates: readonly string[], pkg: string, what: string): string {
   const fromEnv = process.env[envVar];
@@ -158,9 +147,6 @@ export function getToolchain(): Toolchain {
   return toolchain;
 }
 
-export function defaultCacheDir(): string {
-  return process.env.KILN_CACHE_DIR || join(homedir(), '.cache', 'kiln', 'kernels');
-}
 
 /** The cache key of a module text under the current toolchain. */
 export function cacheKey(ir: string): string {
@@ -250,20 +236,6 @@ function publish(tmpSo: string, l: Lookup): void {
   renameSync(tmpSo, l.path);
 }
 
-/** A fresh build folder; build folders a killed process left behind (over an hour old) go. */
-function buildDir(dir: string): string {
-  try {
-    const now = Date.now();
-    for (const f of readdirSync(dir)) {
-      if (!f.startsWith('.build-')) continue;
-      const p = join(dir, f);
-      if (now - statSync(p).mtimeMs > 3600_000) rmSync(p, { recursive: true, force: true });
-    }
-  } catch {
-    // best effort: another process may be cleaning up too
-  }
-  return mkdtempSync(join(dir, '.build-'));
-}
 
 /** Compiles module text to a shared library (synchronously), through the cache. */
 export function compileIRSync(ir: string, opts: CompileOptions): CompileResult {

@@ -21,6 +21,7 @@ import { roundBF16, roundF16 } from '../../ir/numeric.ts';
 import type { BinaryFn, ScalarType } from '../../lower/loop-ir.ts';
 import { Primitive, type UnaryOp } from '../../ir/primitives.ts';
 import { smax, smin, type ModuleCg } from './cg.ts';
+import { CodegenError } from './errors.ts';
 import { emitCosF32, emitExpF32, emitExpm1F32, emitLog1pF32, emitLogF32, emitLogisticF32, emitPowF32, emitSinF32, emitTanhF32 } from './vmath.ts';
 
 const I32_MIN = -2147483648;
@@ -29,9 +30,7 @@ const I32_MAX = 2147483647;
 const ROT = [13, 15, 26, 6, 17, 29, 16, 24] as const;
 const PARITY = 0x1bd11bda;
 
-export class CodegenError extends Error {
-  override name = 'CodegenError';
-}
+export { CodegenError };
 
 type FloatKind = 'f32' | 'f64' | 'f16' | 'bf16';
 const isFloatT = (t: ScalarType): t is FloatKind => t === 'f32' || t === 'f64' || t === 'f16' || t === 'bf16';
