@@ -35,6 +35,17 @@ export class CliError extends Error {
   }
 }
 
+/** A command's failure on the user's input, printed as one line `kiln <command>: message`. */
+export class CommandError extends CliError {
+  override name = 'CommandError';
+  constructor(
+    readonly command: string,
+    message: string,
+  ) {
+    super(message, 1);
+  }
+}
+
 /** Bad command-line arguments: exit status 2 and a pointer to the command's help. */
 export class UsageError extends CliError {
   override name = 'UsageError';

@@ -5,6 +5,7 @@
 import type { DType, HostArray } from '../../compiler/ir/dtype.ts';
 import { allocHost } from '../../compiler/ir/dtype.ts';
 import type { CudaModule, ExecProgram } from '../../runtime/executable.ts';
+import { parseNonFinite, stringifyNonFinite } from '../../runtime/artifact/json.ts';
 
 export interface GpuCaseArray {
   readonly dtype: DType;
@@ -38,13 +39,11 @@ export function decodeArray(c: GpuCaseArray): HostArray {
   return out;
 }
 
-const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
-
 export function stringifyCase(c: GpuCase): string {
-  return JSON.stringify(c, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+  return stringifyNonFinite(c);
 }
 
 export function parseCase(text: string): GpuCase {
   // Only constant data holds numbers that may be non-finite; names never equal these strings.
-  return JSON.parse(text, (_k, v: unknown) => (typeof v === 'string' && NON_FINITE.has(v) ? Number(v) : v)) as GpuCase;
+  return parseNonFinite(text) as GpuCase;
 }

@@ -1,0 +1,84 @@
+// The manifest of an artifact (its JSON section): what each entry takes and returns, the launch
+// plan that runs it (an ExecProgram per entry, host control flow included), the kernels with
+// the sizes of their params, and a summary of the weights.
+import type { DType } from '../../compiler/ir/dtype.ts';
+import type { AVal } from '../../compiler/ir/ir.ts';
+import type { ExecProgram, GpuLaunch } from '../executable.ts';
+import type { TreeDesc } from './tree.ts';
+
+export type Target = 'cpu' | 'cuda' | 'vulkan';
+export const TARGETS: readonly Target[] = ['cpu', 'cuda', 'vulkan'];
+
+/** One input of an entry: a leaf of its argument tree. */
+export interface InputSig {
+  /** Path name in the argument tree, e.g. `params.W1`, `x`, `0.w`. */
+  readonly path: string;
+  readonly aval: AVal;
+  /** `arg`: the caller passes it; `weight`: bound from the artifact's weights by name. */
+  readonly source: 'arg' | 'weight';
+  /** The weight's name, for `weight` inputs. */
+  readonly weight?: string;
+  /** The entry may reuse this input's buffer for an output (the caller gives it up). */
+  readonly donated: boolean;
+}
+
+export interface OutputSig {
+  readonly path: string;
+  readonly aval: AVal;
+}
+
+export interface EntrySig {
+  readonly name: string;
+  readonly inputs: readonly InputSig[];
+  readonly outputs: readonly OutputSig[];
+  /** The argument tree (leaves in the order of `inputs`), to accept and rebuild trees. */
+  readonly inputTree?: TreeDesc;
+  /** The result tree (leaves in the order of `outputs`). */
+  readonly outputTree?: TreeDesc;
+  /** How the entry runs: its program's inputs are `inputs` in order, its outputs `outputs`. */
+  readonly program: ExecProgram;
+}
+
+/** A param of a kernel as its code expects it. */
+export interface ParamSig {
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly size: number;
+  readonly role: 'in' | 'out' | 'inout' | 'scratch';
+}
+
+export interface KernelSig {
+  /** The symbol (CPU) or entry point (GPU) that `launch` steps name. */
+  readonly name: string;
+  readonly params: readonly ParamSig[];
+  /** Grid, block and shared memory (GPU targets). */
+  readonly launch?: GpuLaunch;
+}
+
+/** What the kernels section holds and how to check it. */
+export interface KernelTable {
+  /** `shared-object`: an ELF library of the CPU kernels; `ptx`: a CUDA PTX module's text;
+   * `spirv`: reserved for Vulkan. */
+  readonly format: 'shared-object' | 'ptx' | 'spirv';
+  /** Bytes of the kernels section, and their SHA-256 (hex): the cache file's name. */
+  readonly bytes: number;
+  readonly sha256: string;
+  /** The OS and CPU the shared object was built for (`process.platform`-`process.arch`). */
+  readonly platform?: string;
+  /** CUDA: the PTX target architecture (e.g. `sm_90`) and which compiler produced it. */
+  readonly arch?: string;
+  readonly producer?: 'libnvvm' | 'llc-14';
+  readonly kernels: readonly KernelSig[];
+}
+
+export interface WeightSig {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+}
+
+export interface Manifest {
+  readonly entries: readonly EntrySig[];
+  readonly kernels: KernelTable;
+  readonly weights: readonly WeightSig[];
+}

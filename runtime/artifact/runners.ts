@@ -1,0 +1,79 @@
+// The backends that run an artifact's entries: the CPU (its shared object loaded with koffi,
+// programs run by the host executor) and CUDA (the CUDA runtime, loaded only when needed).
+import type { HostArray } from '../../compiler/ir/dtype.ts';
+import { KilnError } from '../../compiler/ir/errors.ts';
+import { KernelLoadError, loadKernels, type ParamSpec } from '../cpu/library.ts';
+import type { CudaModule, ExecProgram } from '../executable.ts';
+import { HostExecutor } from '../host-executor.ts';
+import { kernelCacheDir, materialize } from './cache.ts';
+import { ArtifactError } from './errors.ts';
+import type { DecodedArtifact } from './format.ts';
+
+/** Runs entry `index` of an artifact on host arrays (one per program input); returns its outputs. */
+export interface Runner {
+  run(index: number, inputs: readonly HostArray[]): HostArray[];
+}
+
+/** The platform a CPU artifact's shared object is for: the one it was built on. */
+export function hostPlatform(): string {
+  return `${process.platform}-${process.arch}`;
+}
+
+export function cpuRunner(a: DecodedArtifact, cacheDir = kernelCacheDir()): Runner {
+  const table = a.manifest.kernels;
+  if (table.platform !== hostPlatform()) {
+    throw new ArtifactError('target', `this artifact's CPU kernels were built for ${table.platform ?? 'an unknown platform'}; this machine is ${hostPlatform()}: compile the model here`);
+  }
+  const path = materialize(a.kernels, table.sha256, cacheDir, '.so');
+  const sigs: Record<string, readonly ParamSpec[]> = {};
+  for (const k of table.kernels) sigs[k.name] = k.params.map((p) => ({ dtype: p.dtype, size: p.size }));
+  let kernels;
+  try {
+    kernels = loadKernels(path, table.kernels.map((k) => k.name), sigs);
+  } catch (e) {
+    if (e instanceof KernelLoadError) throw new ArtifactError('malformed', `the artifact's kernel library cannot be used: ${e.message}`);
+    throw e;
+  }
+  const execs = a.manifest.entries.map((e) => new HostExecutor(e.program, kernels));
+  return {
+    run(index, inputs) {
+      try {
+        return execs[index]!.run(inputs);
+      } catch (e) {
+        // Each kernel call checks its buffers against the manifest's param sizes.
+        if (e instanceof KernelLoadError) throw new ArtifactError('malformed', e.message);
+        throw e;
+      }
+    },
+  };
+}
+
+/** The contract of runtime/cuda/index.ts (written separately). */
+interface CudaRuntime {
+  createCudaRunner(module: CudaModule, programs: readonly ExecProgram[]): { run(programIndex: number, inputs: readonly HostArray[]): HostArray[] };
+}
+
+export async function cudaRunner(a: DecodedArtifact): Promise<Runner> {
+  const table = a.manifest.kernels;
+  // Imported only for CUDA artifacts: a CPU artifact never loads the CUDA runtime.
+  let rt: Partial<CudaRuntime>;
+  try {
+    rt = (await import('../cuda/index.ts')) as Partial<CudaRuntime>;
+  } catch (e) {
+    throw new ArtifactError('unavailable', `cannot run a cuda artifact: this Kiln's CUDA runtime (runtime/cuda) cannot be loaded (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (typeof rt.createCudaRunner !== 'function') throw new ArtifactError('unavailable', 'cannot run a cuda artifact: this Kiln has no CUDA runtime yet (runtime/cuda has no createCudaRunner)');
+  const module: CudaModule = {
+    arch: table.arch ?? 'unknown',
+    producer: table.producer ?? 'llc-14',
+    ptx: new TextDecoder().decode(a.kernels),
+    kernels: table.kernels.map((k) => ({ name: k.name, launch: k.launch! })),
+  };
+  try {
+    const runner = rt.createCudaRunner(module, a.manifest.entries.map((e) => e.program));
+    return { run: (i, inputs) => runner.run(i, inputs) };
+  } catch (e) {
+    if (e instanceof KilnError && !(e instanceof ArtifactError)) throw new ArtifactError('target', `cannot run a cuda artifact here: ${e.message}`);
+    throw e;
+  }
+}
