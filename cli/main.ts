@@ -4,11 +4,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { KilnError, ParseError } from '../compiler/ir/errors.ts';
-import { CliError, UsageError, didYouMean, type Command, type Io } from './command.ts';
+import { CliError, CommandError, UsageError, didYouMean, type Command, type Io } from './command.ts';
 import { docCommand } from './doc.ts';
 import { formatCommandHelp, formatHelp } from './help.ts';
 import { irCommand } from './ir.ts';
 import { benchCommand } from './bench.ts';
+import { compileCommand } from './compile.ts';
+import { inspectCommand } from './inspect.ts';
+import { runCommand } from './run.ts';
 import { REPO_ROOT } from './paths.ts';
 
 const helpCommand: Command = {
@@ -24,7 +27,7 @@ const helpCommand: Command = {
 };
 
 /** All subcommands, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [irCommand, benchCommand, docCommand, helpCommand];
+export const COMMANDS: readonly Command[] = [irCommand, compileCommand, runCommand, inspectCommand, benchCommand, docCommand, helpCommand];
 
 function findCommand(name: string): Command {
   const c = COMMANDS.find((cmd) => cmd.name === name);
@@ -62,6 +65,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 export function report(e: unknown, io: Io): number {
   if (e instanceof UsageError) {
     io.err(`kiln: ${e.message}\nRun 'kiln help${e.command ? ` ${e.command}` : ''}' for usage.\n`);
+    return e.exitCode;
+  }
+  if (e instanceof CommandError) {
+    io.err(`kiln ${e.command}: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
     return e.exitCode;
   }
   if (e instanceof CliError) {
