@@ -5,9 +5,11 @@ import { KilnError } from '../compiler/ir/errors.ts';
 import type { Func } from '../compiler/ir/ir.ts';
 import { compileForCpu } from '../compiler/pipeline.ts';
 import { loadKernels } from '../runtime/cpu/index.ts';
-import type { Device } from '../runtime/device.ts';
+import type { Device, DeviceArray } from '../runtime/device.ts';
 import { HostExecutor } from '../runtime/host-executor.ts';
 import { evalFunc } from '../runtime/interp/index.ts';
+import { cudaProgram } from './cuda-program.ts';
+import { vulkanProgram } from './vulkan-backend.ts';
 
 /** A compiled function, ready to run on arrays of its device. */
 export interface RunnableProgram {
@@ -15,6 +17,11 @@ export interface RunnableProgram {
   readonly cached: boolean;
   readonly peakBytes: number;
   run(inputs: readonly HostArray[]): HostArray[];
+  /**
+   * Runs on the device's own arrays (GPU backends: nothing is copied to the host); `donated`
+   * marks the inputs whose buffers a result may take. Absent for host backends.
+   */
+  runArrays?(inputs: readonly DeviceArray[], donated: readonly boolean[], committed: boolean): DeviceArray[];
 }
 
 function interpProgram(func: Func): RunnableProgram {
@@ -40,6 +47,10 @@ export function compileProgramFor(device: Device, func: Func, donated: readonly 
       return interpProgram(func);
     case 'cpu':
       return cpuProgram(func, donated);
+    case 'cuda':
+      return cudaProgram(func, donated);
+    case 'vulkan':
+      return vulkanProgram(func, donated);
     default:
       throw new KilnError(`compiling for ${device} is not supported yet`);
   }

@@ -27,20 +27,35 @@ const interpBackend: EagerBackend = {
 const backends = new Map<BackendKind, EagerBackend>([['interp', interpBackend]]);
 let defaultKind: BackendKind = 'interp';
 
+/** Why a backend is not available; `quiet`: nothing to report unless it was asked for (no such hardware). */
+export interface Unavailable {
+  readonly reason: string;
+  readonly quiet?: boolean;
+}
+
+const KINDS: readonly BackendKind[] = ['interp', 'cpu', 'cuda', 'vulkan'];
+
 /**
  * Registers the backends present on this machine and picks the default device:
- * KILN_BACKEND if set, else the best present. Called once when Kiln is imported.
+ * KILN_BACKEND if set, else the best present. When the backend asked for (KILN_BACKEND, or a
+ * better one that is there but unusable) is not available, says once on stderr which backend
+ * is used instead and why. Called once when Kiln is imported.
  */
-export function initBackends(extra: readonly EagerBackend[]): void {
+export function initBackends(extra: readonly EagerBackend[], unavailable: Partial<Record<BackendKind, Unavailable>> = {}): void {
   for (const b of extra) backends.set(b.device.kind, b);
+  const best: BackendKind[] = ['cuda', 'vulkan', 'cpu', 'interp'];
+  const fallback = best.find((k) => backends.has(k))!;
+  const why = (k: BackendKind) => (unavailable[k] ? ` (${unavailable[k]!.reason})` : '');
   const want = process.env.KILN_BACKEND as BackendKind | undefined;
   if (want) {
-    if (!backends.has(want)) throw new KilnError(`KILN_BACKEND=${want}, but that backend is not available (available: ${[...backends.keys()].join(', ')})`);
-    defaultKind = want;
+    if (!KINDS.includes(want)) throw new KilnError(`KILN_BACKEND=${want} is not a backend (backends: ${KINDS.join(', ')})`);
+    defaultKind = backends.has(want) ? want : fallback;
+    if (defaultKind !== want) process.stderr.write(`kiln: KILN_BACKEND=${want} is not available${why(want)}; using ${fallback}\n`);
     return;
   }
-  const best: BackendKind[] = ['cuda', 'vulkan', 'cpu', 'interp'];
-  defaultKind = best.find((k) => backends.has(k))!;
+  defaultKind = fallback;
+  const passed = best.slice(0, best.indexOf(fallback)).find((k) => unavailable[k] && !unavailable[k]!.quiet);
+  if (passed) process.stderr.write(`kiln: ${passed} is not available${why(passed)}; using ${fallback}\n`);
 }
 
 /** Makes a backend available; `makeDefault` selects it for new arrays. */

@@ -129,6 +129,12 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
       }
     }
     const committed = arrays.some((a) => a.committed);
+    if (entry.run.runArrays) {
+      // GPU backends: arguments and results stay on the device.
+      const donated = [...dynamic.map((_, i) => donate.includes(dynArg[i]!)), ...entry.consts.map(() => false)];
+      const outs = entry.run.runArrays(arrays, donated, committed);
+      return treeUnflatten<R>(entry.outTree, outs.map((array) => Tensor._wrap({ kind: 'concrete', array })));
+    }
     const datas = arrays.map((a) => a.toHost().data);
     // A donated buffer passed again as another argument would be overwritten while still read:
     // the donated position gets a copy.
