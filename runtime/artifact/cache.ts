@@ -1,6 +1,5 @@
-// The kernel cache folder (the compiler's: KILN_CACHE_DIR, else ~/.cache/kiln/kernels; the same
-// rule as compiler/codegen/llvm/compile.ts, repeated here so the runtime does not import the
-// compiler) and the content-addressed copy of an artifact's shared object in it.
+// The kernel cache folder (KILN_CACHE_DIR, else ~/.cache/kiln/kernels; the compiler caches its
+// builds there too) and the content-addressed copy of an artifact's shared object in it.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { writeAll, writeFileAtomic } from '../../stdlib/io/atomic.ts';
 import { sha256Hex } from './container.ts';
 import { ArtifactError } from './errors.ts';
 
+/** $KILN_CACHE_DIR, else ~/.cache/kiln/kernels. */
 export function kernelCacheDir(): string {
   return process.env.KILN_CACHE_DIR || join(homedir(), '.cache', 'kiln', 'kernels');
 }

@@ -2,7 +2,6 @@
 // code generators: the cache folder, private build folders, and publishing a built file under
 // its content key by an atomic rename. Nothing here loads LLVM.
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 /** The executable `name` on PATH, or null. */
@@ -20,10 +19,8 @@ export function onPath(name: string): string | null {
   return null;
 }
 
-/** $KILN_CACHE_DIR, else ~/.cache/kiln/kernels. */
-export function defaultCacheDir(): string {
-  return process.env.KILN_CACHE_DIR || join(homedir(), '.cache', 'kiln', 'kernels');
-}
+// The folder rule lives in the runtime, which reads the cache too (artifacts' kernels).
+export { kernelCacheDir as defaultCacheDir } from '../../../runtime/artifact/cache.ts';
 
 /** A fresh build folder; build folders a killed process left behind (over an hour old) go. */
 export function buildDir(dir: string): string {
