@@ -1,8 +1,14 @@
 // Kiln's public API: `import * as k from 'kiln'`.
 import { cpuBackend, cpuToolchainPresent } from './dsl/cpu-backend.ts';
-import { initBackends } from './dsl/eager.ts';
+import { cudaBackendStatus } from './dsl/cuda-backend.ts';
+import { initBackends, registerBackend } from './dsl/eager.ts';
+import { vulkanBackendStatus } from './dsl/vulkan-backend.ts';
 
-initBackends(cpuToolchainPresent() ? [cpuBackend] : []);
+const cuda = cudaBackendStatus();
+const vulkan = vulkanBackendStatus();
+initBackends([...(cpuToolchainPresent() ? [cpuBackend] : []), ...cuda.backends, ...vulkan.backends], { ...cuda.unavailable, ...vulkan.unavailable });
+// Listed by name (k.devices(), x.to('vulkan')) without becoming the default device.
+for (const b of vulkan.listed) registerBackend(b);
 
 export type { DType } from './compiler/ir/dtype.ts';
 export type { AVal, Func, SourceLoc } from './compiler/ir/ir.ts';
@@ -45,3 +51,6 @@ export * as nn from './stdlib/nn/index.ts';
 export * as losses from './stdlib/losses.ts';
 export * as optim from './stdlib/optim/index.ts';
 export * as metrics from './stdlib/metrics.ts';
+/** Ahead-of-time artifacts: load a compiled model file and call its entries (kiln compile writes them). */
+export { loadArtifact, type Artifact } from './runtime/artifact/api.ts';
+export { ArtifactError, type ArtifactErrorCode } from './runtime/artifact/errors.ts';

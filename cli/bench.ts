@@ -35,7 +35,7 @@ const fmt = (x: number | undefined, digits = 2) => (x === undefined || !Number.i
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'time Kiln against PyTorch and JAX on the same machine and print a table',
-  usage: ['kiln bench [--device cpu|interp] [--quick] [--no-epochs] [--python <python>]'],
+  usage: ['kiln bench [--device cpu|vulkan|interp] [--quick] [--no-epochs] [--python <python>]'],
   details: [
     'Runs, on one device: a plain copy (memcpy of the bytes, the bandwidth baseline), a fused',
     'chain of elementwise ops, a sum reduction, a square f32 matmul, and the training step of',

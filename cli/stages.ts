@@ -82,6 +82,17 @@ export const STAGES: readonly Stage[] = [
       return [`// PTX for ${module.arch} by ${module.producer}`, ...launches, module.ptx].join('\n');
     },
   },
+  {
+    name: 'spirv',
+    summary: 'the SPIR-V modules generated for Vulkan compute, one per kernel (disassembled; spirv-dis when installed)',
+    run: async ({ funcs }) => {
+      const { compileForVulkan } = await import('../compiler/pipeline.ts');
+      const { disassemble } = await import('../compiler/codegen/spirv/index.ts');
+      return compileForVulkan(funcs).module.kernels
+        .map((k) => `; kernel ${k.name}: dispatches ${k.dispatches.map((d) => `${d.name} grid [${d.launch.grid.join(', ')}] block [${d.launch.block.join(', ')}]`).join('; ')}\n${disassemble(k.spirv)}`)
+        .join('\n');
+    },
+  },
 ];
 
 /** Stages the pipeline will have (see docs/ARCHITECTURE.md); listed as such in errors and help. */

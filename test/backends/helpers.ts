@@ -5,12 +5,25 @@
 //   useColdCache();                       // in the test file, at top level
 //   const r = diff(f, [x, y]);            // jit(f) on cpu and on interp, results compared
 //   expectClose(cpuResult, interpResult, { rtol: 1e-5 });
+//
+// Where the CUDA compiler can run (ptxas, and libnvvm or llc-14 with libdevice), `diff` also
+// compiles every function for CUDA and assembles its PTX with ptxas; with KILN_GPU_CASES=<dir>
+// it writes each call as a GPU case (bench/gpu/cases.ts) for replay on a GPU machine.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect, vi } from 'vitest';
 import * as k from '../../index.ts';
+import { encodeArray, stringifyCase, type GpuCase } from '../../bench/gpu/cases.ts';
+import { assemblePtx, findPtxas, ptxAvailable } from '../../compiler/codegen/ptx/index.ts';
+import type { HostArray } from '../../compiler/ir/dtype.ts';
+import { compileForCuda } from '../../compiler/pipeline.ts';
+import { traceToFunc } from '../../dsl/make-ir.ts';
+import { evalFunc } from '../../runtime/interp/index.ts';
+import { onVulkanCompile, vulkanPresent } from '../../dsl/vulkan-backend.ts';
+import { VulkanLimitError } from '../../runtime/vulkan/index.ts';
+import { expectValidSpirv, spirvValPresent } from '../codegen/spirv-helpers.ts';
 
 /** Whether the CPU backend can compile here (LLVM 14 tools and a C compiler on x86-64). */
 export const cpuPresent: boolean = (() => {
@@ -208,6 +221,132 @@ export function diff<A extends unknown[], R>(
   const interp = k.jit(f, { ...opts, device: 'interp' })(...args);
   expectClose(cpu, interp, tol);
   expectOnDevice(cpu, 'cpu:0');
+  if (cudaPresent) checkCuda(f, args, tol, opts);
+  if (vulkanTestPresent) checkVulkan(f, args, interp, tol, opts); // Vulkan: see the section at the end
   return { cpu, interp, jitted: jc };
 }
 
+// ---- CUDA: PTX assembled by ptxas, and recorded cases -----------------------------------
+
+/** Whether functions can be compiled for CUDA here and their PTX checked (ptxas present). */
+export const cudaPresent: boolean = process.env.KILN_TEST_CUDA !== '0' && findPtxas() !== null && ptxAvailable();
+
+/** Where PTX and ptxas results of the tests are cached across runs (reruns are cheap). */
+const cudaCacheDir = (): string => process.env.KILN_GPU_TEST_CACHE ?? join(homedir(), '.cache', 'kiln', 'gpu-tests');
+
+/** Time spent in checkCuda by this test file (reported with KILN_GPU_TIMING=1). */
+let cudaMs = 0;
+const caseCounts = new Map<string, number>();
+
+/**
+ * Compiles `f` for CUDA on `args` as jit would (tensor leaves as inputs, then the concrete values
+ * it captures), assembles the PTX with ptxas -arch=sm_90 (a failure names the kernel and the PTX
+ * line), and, with KILN_GPU_CASES set, writes the case: module, program, inputs, the
+ * interpreter's results and the tolerances.
+ */
+export function checkCuda<A extends unknown[], R>(
+  f: (...args: A) => R,
+  args: A,
+  tol: Tol | ((path: string, dtype: string) => Tol) = {},
+  opts: Omit<k.JitOptions, 'device'> = {},
+): void {
+  const t0 = performance.now();
+  const statics = asList(opts.staticArgnums), donate = asList(opts.donateArgnums);
+  const donated: boolean[] = [];
+  const abstract = args.map((a, i) => {
+    if (statics.includes(i)) return a;
+    for (const l of k.treeFlatten(a).leaves) if (l instanceof k.Tensor) donated.push(donate.includes(i));
+    return a;
+  });
+  const r = traceToFunc(f as (...a: never[]) => unknown, abstract, { name: f.name || 'jit' });
+  const tensors = r.inputLeaves.map((i) => r.leaves[i] as k.Tensor);
+  const consts = r.trace.captured.map((c) => {
+    if (c.value.kind !== 'concrete') throw new Error('checkCuda: a traced value was captured');
+    return c.value.array.toHost().data;
+  });
+  const cache = cudaCacheDir();
+  const compiled = compileForCuda([r.func], { donated: [[...donated, ...consts.map(() => false)]], cacheDir: cache });
+  assemblePtx(compiled.module.ptx, 'sm_90', cache, ['-O1']);
+  const dir = process.env.KILN_GPU_CASES;
+  if (dir) {
+    const inputs: HostArray[] = [...tensors.map((t) => t.data()), ...consts];
+    const expected = evalFunc(r.func, inputs.map((data, i) => ({ aval: r.func.inputs[i]!.aval, data })));
+    const { rtol, atol } = caseTolerance(expected.map((t, i) => ({ path: `[${i}]`, dtype: t.aval.dtype, data: t.data })), tol);
+    const st = expect.getState();
+    const test = `${basename(st.testPath ?? 'test')} > ${st.currentTestName ?? ''}`;
+    const n = (caseCounts.get(test) ?? 0) + 1;
+    caseCounts.set(test, n);
+    const c: GpuCase = {
+      name: `${test} #${n}`,
+      module: compiled.module,
+      program: compiled.funcs[0]!.program,
+      inputs: inputs.map((d, i) => encodeArray(r.func.inputs[i]!.aval.dtype, r.func.inputs[i]!.aval.shape, d)),
+      expected: expected.map((t) => encodeArray(t.aval.dtype, t.aval.shape, t.data)),
+      rtol,
+      atol,
+    };
+    mkdirSync(dir, { recursive: true });
+    const file = `${test.replace(/\.test\.ts/, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 160)}_${n}.json`;
+    writeFileSync(join(dir, file), stringifyCase(c));
+  }
+  cudaMs += performance.now() - t0;
+}
+
+afterAll(() => {
+  if (process.env.KILN_GPU_TIMING && cudaMs > 0) process.stderr.write(`kiln tests: CUDA compile + ptxas ${cudaMs.toFixed(0)} ms in ${basename(expect.getState().testPath ?? '')}\n`);
+});
+
+const asList = (x: number | readonly number[] | undefined): number[] => (x === undefined ? [] : typeof x === 'number' ? [x] : [...x]);
+
+/**
+ * One rtol/atol for a whole case: the largest the comparison in `mismatches` would use on any
+ * float output (integer and bool outputs are compared exactly by the replayer regardless).
+ */
+function caseTolerance(outs: readonly { path: string; dtype: string; data: ArrayLike<number> }[], tol: Tol | ((path: string, dtype: string) => Tol)): { rtol: number; atol: number } {
+  let rtol = 0, atol = 0;
+  for (const o of outs) {
+    if (o.dtype === 'i32' || o.dtype === 'bool') continue;
+    const t = typeof tol === 'function' ? tol(o.path, o.dtype) : tol;
+    const r = t.rtol ?? (DEFAULT_RTOL[o.dtype] ?? 1e-5) * (t.scale ?? 1);
+    let scale = 0;
+    for (let i = 0; i < o.data.length; i++) if (Number.isFinite(o.data[i]!)) scale = Math.max(scale, Math.abs(o.data[i]!));
+    rtol = Math.max(rtol, r);
+    atol = Math.max(atol, t.atol ?? r * Math.max(scale, 1));
+  }
+  return { rtol, atol };
+}
+
+// ---- Vulkan: the same function on the vulkan backend (lavapipe in CI) --------------------
+// Opt-out with KILN_TEST_VULKAN=0. Every SPIR-V module compiled on the way is validated with
+// spirv-val (when installed); a failure names the kernel and shows the disassembly there.
+
+/** Whether `diff` also runs functions on a Vulkan device. */
+export const vulkanTestPresent: boolean = process.env.KILN_TEST_VULKAN !== '0' && vulkanPresent();
+
+/** Runs `f` jitted on vulkan and compares with the interpreter's results `interp`. */
+export function checkVulkan<A extends unknown[], R>(
+  f: (...args: A) => R,
+  args: A,
+  interp: R,
+  tol: Tol | ((path: string, dtype: string) => Tol) = {},
+  opts: Omit<k.JitOptions, 'device'> = {},
+): R {
+  const stop = spirvValPresent ? onVulkanCompile(expectValidSpirv) : () => false;
+  try {
+    // Donation is left out: the arguments are still needed, and the vulkan run copies anyway.
+    let vk: R;
+    try {
+      vk = k.jit(f, { ...opts, donateArgnums: undefined, device: 'vulkan' })(...args);
+    } catch (e) {
+      // lavapipe caps loop iterations per invocation; work that serial is reported, not wrong.
+      if (!(e instanceof VulkanLimitError)) throw e;
+      console.warn(`vulkan comparison skipped: ${e.message}`);
+      return interp;
+    }
+    expect(mismatches(vk, interp, tol).map((m) => `vulkan: ${m}`)).toEqual([]);
+    expectOnDevice(vk, 'vulkan:0');
+    return vk;
+  } finally {
+    stop();
+  }
+}

@@ -41,8 +41,7 @@ describe('kiln ir (in process)', () => {
   // `-e softmax` without --args reads the parameter types with the TypeScript checker (seconds).
   it('reports usage errors with exit status 2 and a pointer to the help', { timeout: 60_000 }, async () => {
     const cases: [string[], RegExp][] = [
-      [['ir', MODEL, '-e', 'softmax', '-a', '[2]', '--stage', 'bogus'], /^kiln: unknown stage 'bogus'; valid stages: trace, grad, inline, simplify, fold, cse, dce, opt, fused, loops, llvm, ptx\n/],
-      [['ir', MODEL, '-e', 'softmax', '-a', '[2]', '--stage', 'spirv'], /^kiln: --stage spirv is not implemented yet; valid stages: trace, grad, inline, simplify, fold, cse, dce, opt, fused, loops, llvm, ptx\n/],
+      [['ir', MODEL, '-e', 'softmax', '-a', '[2]', '--stage', 'bogus'], /^kiln: unknown stage 'bogus'; valid stages: trace, grad, inline, simplify, fold, cse, dce, opt, fused, loops, llvm, ptx, spirv\n/],
       [['ir', MODEL, '-e', 'softmx', '-a', '[2]'], /has no export named 'softmx'; did you mean softmax\? \(exported functions: countPositive, dense, softmax\)/],
       [['ir', MODEL, '-e', 'softmax', '-a', 'f32[2,x]'], /^kiln: --args: expected a dimension .* at column 7 of 'f32\[2,x\]'/],
       [['ir', MODEL, '-e', 'dense', '-a', '[2,3]'], /^kiln: dense takes 3 arguments, but --args gives 1 \(f32\[2,3\]\)/],
