@@ -180,7 +180,11 @@ export function compileForCuda(fns: readonly Func[], opts: CudaCompileOptions = 
   const { funcs, kernels, frontMs } = compileFront(fns, opts);
   const t0 = performance.now();
   const launches = new Map<string, GpuKernel[]>();
-  for (const k of kernels) launches.set(k.name, mapLoopKernel(k));
+  const ownParams = new Map<string, number>();
+  for (const k of kernels) {
+    launches.set(k.name, mapLoopKernel(k, { scratch: true }));
+    ownParams.set(k.name, k.params.length);
+  }
   const gpuKernels = [...launches.values()].flat();
   const r = compileGpuKernels(gpuKernels, { arch: opts.arch, cacheDir: opts.cacheDir });
   const module: CudaModule = {
@@ -189,32 +193,41 @@ export function compileForCuda(fns: readonly Func[], opts: CudaCompileOptions = 
     ptx: r.ptx,
     kernels: gpuKernels.map((g) => ({ name: g.name, launch: g.launch })),
   };
-  const cudaFuncs = funcs.map((f) => ({ ...f, program: splitLaunches(f.program, launches) }));
+  const cudaFuncs = funcs.map((f) => ({ ...f, program: splitLaunches(f.program, launches, ownParams) }));
   return { funcs: cudaFuncs, module, frontMs, gpuKernels, ptx: { cached: r.cached, compileMs: performance.now() - t0 } };
 }
 
-/** A program whose launch steps of loop kernels are replaced by the launches of their GPU kernels. */
-function splitLaunches(p: ExecProgram, launches: ReadonlyMap<string, readonly GpuKernel[]>): ExecProgram {
+/**
+ * A program whose launch steps of loop kernels are replaced by the launches of their GPU
+ * kernels; GPU kernels with scratch parameters beyond the loop kernel's (`own` of them) get
+ * new scratch buffers of the program, one set per launch step.
+ */
+function splitLaunches(p: ExecProgram, launches: ReadonlyMap<string, readonly GpuKernel[]>, own: ReadonlyMap<string, number>): ExecProgram {
+  const buffers: ExecBuffer[] = [...p.buffers];
   const steps = p.steps.flatMap((s): ExecStep[] => {
     switch (s.kind) {
       case 'launch': {
         const gks = launches.get(s.kernel);
         if (!gks) throw new Error(`pipeline: no GPU kernels for ${s.kernel}`);
-        return gks.map((g) => ({ kind: 'launch', kernel: g.name, args: s.args }));
+        const extra = (gks[0]?.params ?? []).slice(own.get(s.kernel) ?? 0).map((q) => {
+          buffers.push({ aval: aval([q.size], q.dtype), place: { kind: 'scratch' } });
+          return buffers.length - 1;
+        });
+        return gks.map((g) => ({ kind: 'launch', kernel: g.name, args: [...s.args, ...extra] }));
       }
       case 'copy':
         return [s];
       case 'cond':
-        return [{ ...s, branches: s.branches.map((b) => splitLaunches(b, launches)) }];
+        return [{ ...s, branches: s.branches.map((b) => splitLaunches(b, launches, own)) }];
       case 'while':
-        return [{ ...s, cond: splitLaunches(s.cond, launches), body: splitLaunches(s.body, launches) }];
+        return [{ ...s, cond: splitLaunches(s.cond, launches, own), body: splitLaunches(s.body, launches, own) }];
       case 'scan':
-        return [{ ...s, body: splitLaunches(s.body, launches) }];
+        return [{ ...s, body: splitLaunches(s.body, launches, own) }];
       default:
         return s satisfies never;
     }
   });
-  return { ...p, steps };
+  return { ...p, buffers, steps };
 }
 
 export interface VulkanCompileOptions extends CompileOptions {

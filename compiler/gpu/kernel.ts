@@ -56,6 +56,12 @@ export interface GpuKernel {
   readonly body: readonly BlockStmt[];
   /** Loop variables (constant trip counts) that code generators should unroll completely. */
   readonly unroll?: readonly string[];
+  /**
+   * Set on elementwise launches whose threads take groups of this many consecutive items
+   * (element width·g + u of the buffers they index by item): code generators may check the
+   * buffers' alignment at run time and use vector memory accesses there.
+   */
+  readonly vector?: number;
 }
 
 /** Threads per block. */

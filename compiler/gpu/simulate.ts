@@ -130,14 +130,21 @@ export function simulationKernel(k: GpuKernel): LoopKernel {
   return { name: `${k.name}.sim`, params, body: [body] };
 }
 
-/** Runs `k` on the CPU simulator with one buffer per parameter (outputs written in place). */
+/**
+ * Runs `k` on the CPU simulator with one buffer per parameter (outputs written in place);
+ * scratch parameters missing at the end of `buffers` get fresh poisoned buffers.
+ */
 export function simulateGpuKernel(k: GpuKernel, buffers: readonly HostArray[]): void {
   const sim = simulationKernel(k);
-  const extra = sim.params.slice(k.params.length).map((p) => allocHost(p.dtype, p.size));
+  const extra = sim.params.slice(buffers.length).map((p) => allocHost(p.dtype, p.size).fill(poison(p.dtype)));
   runLoopKernel(sim, [...buffers, ...extra]);
 }
 
-/** Runs consecutive launches (the kernels one loop kernel became) on the same buffers. */
+/** Runs consecutive launches (the kernels one loop kernel became) on the same buffers; scratch
+ * parameters missing at the end of `buffers` are allocated once for all of them. */
 export function simulateGpuKernels(ks: readonly GpuKernel[], buffers: readonly HostArray[]): void {
-  for (const k of ks) simulateGpuKernel(k, buffers);
+  const all = [...buffers];
+  const params = ks[0]?.params ?? [];
+  for (let i = all.length; i < params.length; i++) all.push(allocHost(params[i]!.dtype, params[i]!.size).fill(poison(params[i]!.dtype)));
+  for (const k of ks) simulateGpuKernel(k, all);
 }

@@ -32,8 +32,13 @@ function suite(): GpuKernel[] {
     ['matmul and sort', () => loopKernelsOf((a: T, b: T) => [a.matmul(b), k.sort(a), k.argsort(b, 0)], S([20, 30]), S([30, 10]))],
     ['random', () => loopKernelsOf(() => k.random.normal(k.random.key(1), [40, 30]))],
     ['large elementwise', () => loopKernelsOf((a: T) => a.mul(2).add(1), S([1 << 22]))],
+    ['tiled matmul f32 and f64, edges, transposes, batch', () => loopKernelsOf((a: T, b: T, c: T, d: T) => [a.matmul(b), a.T.matmul(b.T), c.matmul(d)], S([130, 130]), S([130, 130]), S([3, 64, 40], 'f64'), S([3, 40, 72], 'f64'))],
+    ['tiled matmul 4096 (128x128 tiles)', () => loopKernelsOf((a: T, b: T) => a.matmul(b), S([4096, 4096]), S([4096, 4096]))],
+    ['long reductions f32 (two launches)', () => loopKernelsOf((a: T) => [a.sum(), k.argmax(a, { axis: 0 }), a.max()], S([1 << 20]))],
+    ['column reductions', () => loopKernelsOf((a: T, b: T) => [a.sum({ axis: 0 }), a.mean({ axis: 0 }).exp(), b.max({ axis: 0 }), b.sum({ axis: 1 })], S([4096, 300]), S([3, 5000, 16], 'i32'))],
+    ['long reductions f64, i32, bool, f16', () => loopKernelsOf((a: T, b: T, c: T) => [a.sum({ axis: 1 }), k.argmin(a, { axis: 1 }), b.prod(), b.greater(0).any(), c.sum(), c.max({ axis: 1 })], S([4, 3000], 'f64'), S([20000], 'i32'), S([8, 4000], 'f16'))],
   ];
-  return fns.flatMap(([, f], i) => f().flatMap((lk) => mapLoopKernel({ ...lk, name: `c${i}_${lk.name}` })));
+  return fns.flatMap(([, f], i) => f().flatMap((lk) => mapLoopKernel({ ...lk, name: `c${i}_${lk.name}` }, { scratch: true })));
 }
 
 const ptxasPresent = findPtxas() !== null;
@@ -44,6 +49,17 @@ describe.runIf(ptxasPresent && producerAvailable('libnvvm'))('libnvvm PTX assemb
     expect(r.arch).toBe('sm_90');
     expect(r.ptx).toMatch(/\.target sm_90/);
     expect(r.ptx).not.toMatch(/__nvvm_reflect|call\.uni[^;]*__nv_/); // libdevice linked in and inlined
+    // Block reductions shuffle within warps; the tiled matmul reads shared memory 128 bits at a
+    // time; aligned elementwise launches load and store 128 bits.
+    expect(r.ptx).toMatch(/shfl\.sync\.bfly\.b32/);
+    expect(r.ptx).toMatch(/ld\.shared\.v4\.f32/);
+    expect(r.ptx).toMatch(/ld\.global\.v4\.f32/);
+    expect(r.ptx).toMatch(/st\.global\.v4\.f32/);
+    // Thread locals (accumulators, tiles' registers) live in registers (libdevice's sin and cos
+    // keep a local array of their own).
+    const entries = r.ptx.split(/\n(?=[.\w ]*\.(?:entry|func)\b)/).filter((e) => /^\.visible \.entry \w+_(reduce|matmul)/.test(e));
+    expect(entries.length).toBeGreaterThan(5);
+    for (const e of entries) expect(e, e.slice(0, 60)).not.toMatch(/\.local/);
     expect(() => assemblePtx(r.ptx, 'sm_90', cache)).not.toThrow();
     // The second compilation of the same module is a cache hit.
     expect(compileGpuKernels(suite(), { cacheDir: cache, producer: 'libnvvm' }).cached).toBe(true);

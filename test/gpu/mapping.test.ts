@@ -1,7 +1,7 @@
 // GPU mappings run on the CPU simulator against the loop-IR interpreter, on random inputs: every
 // kernel of a set of functions covering the kernel kinds (elementwise, broadcasts and views,
 // reductions of each shape, matmul, sort, cumsum, scatter, random bits), small and large.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as k from '../../index.ts';
 import { checkMapping, loopKernelsOf } from './harness.ts';
 
@@ -30,9 +30,17 @@ const cases: [string, () => ReturnType<typeof loopKernelsOf>][] = [
 describe('GPU mappings agree with the loop interpreter (CPU simulator)', () => {
   for (const [name, kernels] of cases) {
     it(name, () => {
-      for (const lk of kernels()) checkMapping(lk, 7);
+      for (const lk of kernels()) checkMapping(lk, 7, { rtol: 1e-4 });
     });
   }
+  it('flat elementwise launches take 4 consecutive items per thread (vector accesses), loads before stores', () => {
+    const [lk] = loopKernelsOf((a: T, b: T) => a.mul(b).tanh(), S([300, 200]), S([300, 200]));
+    const [g] = checkMapping(lk!, 5, {}, { block: 64, maxBlocks: 7 });
+    expect(g!.vector).toBe(4);
+    expect(g!.launch.grid[0]).toBe(7); // 15000 groups on 7 blocks of 64: grid-stride
+    const [odd] = loopKernelsOf((a: T) => a.exp(), S([301]));
+    expect(checkMapping(odd!, 5)[0]!.vector).toBeUndefined();
+  });
   it('grid-stride launches (few blocks) and small blocks', () => {
     for (const lk of loopKernelsOf((a: T) => a.mul(2).sin(), S([70, 90]))) checkMapping(lk, 3, {}, { block: 64, maxBlocks: 3 });
   });

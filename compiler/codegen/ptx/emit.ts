@@ -113,9 +113,37 @@ class KernelText {
     };
     scope.set(THREAD_VAR, { kind: 'val', v: sreg('tid.x'), t: 'index' });
     (['x', 'y', 'z'] as const).forEach((d, i) => scope.set(BLOCK_VARS[i]!, { kind: 'val', v: sreg(`ctaid.${d}`), t: 'index' }));
-    this.blockStmts(k.body, [scope]);
+    if (k.vector && k.params.length) this.versioned(scope);
+    else this.blockStmts(k.body, [scope]);
     const params = k.params.map((p, i) => `${memType(p.dtype)} addrspace(1)* %p${i}`).join(', ');
     m.functions.push([`define void @${k.name}(${params}) {`, 'entry:', ...f.allocas, '  br label %start', 'start:', ...f.lines, '  ret void', '}'].join('\n'));
+  }
+
+  /**
+   * A vector launch (kernel.ts `vector`): the body twice, behind a run-time test that every
+   * parameter is aligned to a whole group; in the aligned copy llvm.assume states it, so that
+   * the optimiser merges a thread's consecutive accesses into vector loads and stores.
+   */
+  private versioned(scope: Scope): void {
+    const { f, m, k } = this;
+    const bytes = Math.max(...k.params.map((p) => (p.dtype === 'f64' ? 8 : p.dtype === 'bool' ? 1 : 4))) * (k.vector ?? 1);
+    const tests = k.params.map((p, i) => {
+      const ty = memType(p.dtype);
+      const low = f.op(`and i64 ${f.op(`ptrtoint ${ty} addrspace(1)* %p${i} to i64`)}, ${bytes - 1}`);
+      return f.op(`icmp eq i64 ${low}, 0`);
+    });
+    const all = tests.slice(1).reduce((a, t) => f.op(`and i1 ${a}, ${t}`), tests[0]!);
+    const vec = f.label('vec'), plain = f.label('plain'), end = f.label('end');
+    f.emit(`br i1 ${all}, label %${vec}, label %${plain}`);
+    f.block(vec);
+    m.declare('llvm.assume', 'declare void @llvm.assume(i1)');
+    for (const t of tests) f.emit(`call void @llvm.assume(i1 ${t})`);
+    this.blockStmts(k.body, [new Map(scope)]);
+    f.emit(`br label %${end}`);
+    f.block(plain);
+    this.blockStmts(k.body, [new Map(scope)]);
+    f.emit(`br label %${end}`);
+    f.block(end);
   }
 
   // ---- block statements --------------------------------------------------------------------
