@@ -2,9 +2,9 @@
 // plan, kernels, weights, and with --ir the stored graph IR), read without running anything.
 import { byteSize } from '../compiler/ir/dtype.ts';
 import { KilnError } from '../compiler/ir/errors.ts';
-import type { ExecProgram, ExecStep } from '../runtime/executable.ts';
+import type { ExecProgram, ExecStep, GpuLaunch } from '../runtime/executable.ts';
 import type { DecodedArtifact } from '../runtime/artifact/format.ts';
-import type { KernelSig } from '../runtime/artifact/manifest.ts';
+import type { KernelSig, KernelTable } from '../runtime/artifact/manifest.ts';
 import { CommandError, UsageError, parseCommandArgs, type Command } from './command.ts';
 
 export const inspectCommand: Command = {
@@ -100,16 +100,35 @@ function countLaunches(p: ExecProgram): number {
   }, 0);
 }
 
+const launchText = (l: GpuLaunch) => `grid ${l.grid.join('x')} block ${l.block.join('x')}${l.sharedBytes ? ` shared ${l.sharedBytes} B` : ''}`;
+
 function kernelLine(k: KernelSig): string[] {
   const params = k.params.map((p) => `${p.role} ${p.dtype}[${p.size}]`).join(', ');
-  const launch = k.launch ? `  grid ${k.launch.grid.join('x')} block ${k.launch.block.join('x')}${k.launch.sharedBytes ? ` shared ${k.launch.sharedBytes} B` : ''}` : '';
-  return [k.name, `(${params})${launch}`];
+  const v = k.vulkan;
+  if (v) {
+    const n = v.dispatches.length;
+    const extra = [v.packing && `${v.packing.buffers.length} packed buffers`, v.statusBinding !== undefined && 'loop-cap status'].filter(Boolean).join(', ');
+    const dispatches = v.dispatches.map((d) => `${d.name} ${launchText(d.launch)}`).join('; ');
+    return [k.name, `(${params})`, `SPIR-V ${formatBytes(v.spirv.bytes)}, ${n} dispatch${n === 1 ? '' : 'es'}: ${dispatches}${extra ? ` (${extra})` : ''}`];
+  }
+  return [k.name, `(${params})${k.launch ? `  ${launchText(k.launch)}` : ''}`];
+}
+
+/** Where the kernels run: the CPU platform, the PTX architecture, or the Vulkan environment and features. */
+function kernelsWhere(kt: KernelTable): string {
+  if (kt.platform) return kt.platform;
+  if (kt.arch) return `${kt.arch}, PTX by ${kt.producer ?? '?'}`;
+  if (kt.targetEnv) {
+    const needs = [kt.requires?.float64 && '64-bit floats', kt.requires?.preserveNanInf && 'NaN/inf preserving float controls'].filter(Boolean);
+    return `${kt.targetEnv}${needs.length ? `, needs ${needs.join(' and ')}` : ''}`;
+  }
+  return '';
 }
 
 export function describeArtifact(file: string, a: DecodedArtifact): string {
   const { header: h, manifest: m } = a;
   const kt = m.kernels;
-  const where = kt.platform ?? (kt.arch ? `${kt.arch}, PTX by ${kt.producer ?? '?'}` : '');
+  const where = kernelsWhere(kt);
   const lines = [
     `artifact ${file}: ${formatBytes(h.fileBytes)}`,
     `  format version ${h.formatVersion}, written by Kiln ${h.kilnVersion}`,

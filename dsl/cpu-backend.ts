@@ -2,15 +2,12 @@
 // and operand types), so the default CPU backend runs native code; jit compiles whole
 // functions for it. Available when LLVM 14's tools and a C compiler are installed.
 import { findTool } from '../compiler/codegen/llvm/compile.ts';
-import { makeEqn, Var, type Func } from '../compiler/ir/ir.ts';
-import { printFunc } from '../compiler/ir/print.ts';
-import { inferAvals } from '../compiler/ir/shape-rules.ts';
-import { Device, HostArrayOnDevice } from '../runtime/device.ts';
-import { compileProgramFor, type RunnableProgram } from './compile.ts';
+import { Device } from '../runtime/device.ts';
+import { compileProgramFor } from './compile.ts';
 import type { EagerBackend } from './eager.ts';
+import { hostMemoryBackend, singleOpBackend } from './single-op-backend.ts';
 
 const cpu = new Device('cpu');
-const programs = new Map<string, RunnableProgram>();
 
 /** Whether the tools the CPU backend compiles with are installed. */
 export function cpuToolchainPresent(): boolean {
@@ -25,20 +22,8 @@ export function cpuToolchainPresent(): boolean {
   }
 }
 
-export const cpuBackend: EagerBackend = {
+export const cpuBackend: EagerBackend = singleOpBackend({
   device: cpu,
-  run(prim, params, inputs, committed) {
-    const avals = inputs.map((a) => a.aval);
-    const outAvals = inferAvals(prim, params, avals);
-    const ins = avals.map((a) => new Var(a));
-    const outs = outAvals.map((a) => new Var(a));
-    const func: Func = { name: `eager_${prim}`, inputs: ins, eqns: [makeEqn(prim, params, ins, outs)], outputs: outs };
-    // The printed function is the key: primitive, params (regions too) and operand types.
-    const key = printFunc(func);
-    let prog = programs.get(key);
-    if (!prog) programs.set(key, (prog = compileProgramFor(cpu, func, ins.map(() => false))));
-    const res = prog.run(inputs.map((a) => a.toHost().data));
-    return res.map((data, i) => new HostArrayOnDevice(cpu, outAvals[i]!, data, committed));
-  },
-  fromHost: (h, committed) => new HostArrayOnDevice(cpu, h.aval, h.data, committed),
-};
+  compile: (func, donated) => compileProgramFor(cpu, func, donated),
+  ...hostMemoryBackend(cpu),
+});

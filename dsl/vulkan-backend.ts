@@ -9,18 +9,16 @@
 // when asked for (KILN_BACKEND=vulkan): finding out whether the Vulkan device is a GPU or a
 // CPU implementation costs an instance (about 0.1 s) at every import otherwise.
 import type { HostArray } from '../compiler/ir/dtype.ts';
-import { makeEqn, Var, type Func } from '../compiler/ir/ir.ts';
-import { printFunc } from '../compiler/ir/print.ts';
-import { inferAvals } from '../compiler/ir/shape-rules.ts';
+import type { Func } from '../compiler/ir/ir.ts';
 import { compileForVulkan } from '../compiler/pipeline.ts';
-import { Device, HostArrayOnDevice } from '../runtime/device.ts';
+import { Device } from '../runtime/device.ts';
 import type { VulkanModule } from '../runtime/executable.ts';
 import { createVulkanRunner, VulkanContext, vulkanLoaderPresent } from '../runtime/vulkan/index.ts';
 import type { RunnableProgram } from './compile.ts';
 import type { EagerBackend, Unavailable } from './eager.ts';
+import { hostMemoryBackend, singleOpBackend } from './single-op-backend.ts';
 
 const vulkan = new Device('vulkan');
-const programs = new Map<string, RunnableProgram>();
 
 /** Threads per workgroup of one-per-item launches on the device (256, or the device's limit). */
 function workgroupSize(ctx: VulkanContext): number {
@@ -53,22 +51,7 @@ export function vulkanProgram(func: Func, donated: readonly boolean[]): Runnable
   };
 }
 
-export const vulkanBackend: EagerBackend = {
-  device: vulkan,
-  run(prim, params, inputs, committed) {
-    const avals = inputs.map((a) => a.aval);
-    const outAvals = inferAvals(prim, params, avals);
-    const ins = avals.map((a) => new Var(a));
-    const outs = outAvals.map((a) => new Var(a));
-    const func: Func = { name: `eager_${prim}`, inputs: ins, eqns: [makeEqn(prim, params, ins, outs)], outputs: outs };
-    const key = printFunc(func);
-    let prog = programs.get(key);
-    if (!prog) programs.set(key, (prog = vulkanProgram(func, ins.map(() => false))));
-    const res = prog.run(inputs.map((a) => a.toHost().data));
-    return res.map((data, i) => new HostArrayOnDevice(vulkan, outAvals[i]!, data, committed));
-  },
-  fromHost: (h, committed) => new HostArrayOnDevice(vulkan, h.aval, h.data, committed),
-};
+export const vulkanBackend: EagerBackend = singleOpBackend({ device: vulkan, compile: vulkanProgram, ...hostMemoryBackend(vulkan) });
 
 /**
  * How the Vulkan backend registers: as a default candidate (`backends`) when KILN_BACKEND

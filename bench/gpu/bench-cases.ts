@@ -6,6 +6,7 @@ import type { DType, HostArray } from '../../compiler/ir/dtype.ts';
 import { allocHost } from '../../compiler/ir/dtype.ts';
 import { parseNonFinite, stringifyNonFinite } from '../../runtime/artifact/json.ts';
 import type { CudaModule, ExecProgram } from '../../runtime/executable.ts';
+import { mulberry32 as uniform } from '../rng.ts';
 
 /** How one input is made: seeded, so Kiln's and PyTorch's runs see the same kind of data. */
 export type InputRecipe =
@@ -50,18 +51,6 @@ export function parseBenchCase(text: string): BenchCase {
   const c = parseNonFinite(text) as BenchCase;
   if (c.format !== 'kiln-bench-case-1') throw new Error(`not a benchmark case (format ${String(c.format)})`);
   return c;
-}
-
-/** A small deterministic PRNG (mulberry32): uniform floats in [0, 1). */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The host array of an input, made from its recipe. */

@@ -118,7 +118,6 @@ export function entrySpec(e: TracedEntry): EntrySpec {
 /** Traces the entries and packages them for `req.target`. */
 export async function compileModel(req: CompileModelRequest): Promise<CompiledModel> {
   if (!TARGETS.includes(req.target)) throw new CompileError(`unknown target '${req.target}' (targets: ${TARGETS.join(', ')})`);
-  if (req.target === 'vulkan') throw new CompileError('cannot compile for vulkan yet: this Kiln has no SPIR-V code generator in its pipeline (targets that work: cpu, cuda)');
   const traced = await traceModel(req);
   // The packager brings the whole back end (LLVM, the GPU code generators): only when packaging.
   const { packageArtifact } = await import('./package.ts');

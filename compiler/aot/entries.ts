@@ -10,6 +10,8 @@ import { leafPaths } from '../../runtime/artifact/tree.ts';
 import { CompileError, posToString } from './errors.ts';
 import { ArgsError, overrideValueToString, type Override, type OverrideValue } from './overrides.ts';
 import { formatSigType, type EntrySig, type ParamSig, type SigType, type StaticValue } from './signature.ts';
+// Types only: the packager (and the back end it loads) is imported when packaging, not here.
+import type { InputSpec as PackageInputSpec, OutputSpec } from './package.ts';
 
 /** A tensor of the weights file: its name, shape and dtype. */
 export interface WeightInfo {
@@ -17,24 +19,16 @@ export interface WeightInfo {
   readonly dtype: DType;
 }
 
-/** One input of a traced entry, in the order of the function's inputs. */
-export interface InputSpec {
-  /** The leaf's path in the arguments: the parameter's name, then keys (`params.W1`, `x`). */
-  readonly path: string;
-  readonly shape: readonly number[];
-  readonly dtype: DType;
-  /** The weight this input is bound to; undefined for an argument the caller passes. */
-  readonly weight?: string;
-  /** Named by the entry's `@donate`: its buffer may hold a result. */
+/**
+ * One input of a traced entry, in the order of the function's inputs, as the packager takes it
+ * (path: the parameter's name, then keys); `donated` when the entry's `@donate` names it.
+ */
+export interface InputSpec extends PackageInputSpec {
   readonly donated: boolean;
 }
 
 /** One output of a traced entry: its path in the result tree ('' for a lone tensor). */
-export interface OutputSpec {
-  readonly path: string;
-  readonly shape: readonly number[];
-  readonly dtype: DType;
-}
+export type { OutputSpec };
 
 export interface TracedEntry {
   readonly name: string;

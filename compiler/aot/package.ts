@@ -6,14 +6,15 @@ import type { DType } from '../ir/dtype.ts';
 import { avalToString, sameAval, type Func } from '../ir/ir.ts';
 import { printFunc } from '../ir/print.ts';
 import type { KernelParam } from '../lower/loop-ir.ts';
-import { compileForCpu, compileForCuda, type CompiledFunc, type CompileOptions } from '../pipeline.ts';
+import { compileForCpu, compileForCuda, compileForVulkan, type CompiledFunc, type CompileOptions, type VulkanCompileOptions } from '../pipeline.ts';
 import type { GpuLaunch } from '../../runtime/executable.ts';
 import { ArtifactError } from '../../runtime/artifact/errors.ts';
 import { encodeArtifact } from '../../runtime/artifact/format.ts';
 import { isNonFiniteName } from '../../runtime/artifact/json.ts';
-import type { EntrySig, InputSig, KernelSig, KernelTable } from '../../runtime/artifact/manifest.ts';
+import type { EntrySig, InputSig, KernelSig, KernelTable, Target } from '../../runtime/artifact/manifest.ts';
 import { hostPlatform } from '../../runtime/artifact/runners.ts';
 import { countLeaves, leafPaths, type TreeDesc } from '../../runtime/artifact/tree.ts';
+import { encodeVulkanKernels } from '../../runtime/artifact/vulkan.ts';
 
 /** One input of an entry (as compiler/aot's traced entries describe them). */
 export interface InputSpec {
@@ -54,8 +55,18 @@ export interface WeightValue {
   readonly data: ArrayLike<number>;
 }
 
+/** How Vulkan kernels are compiled for an artifact, whose device is not known yet. */
+export type VulkanPackageOptions = Pick<VulkanCompileOptions, 'float64' | 'workgroupSize' | 'preserveNanInf' | 'maxBindings' | 'loopLimit'>;
+
+/**
+ * The defaults for artifacts: kernels that may reach lavapipe's cap of 65535 loop iterations
+ * per invocation report it rather than return truncated results on such a device (a status
+ * word; a GPU without a cap only pays for writing it).
+ */
+export const VULKAN_PACKAGE_DEFAULTS: VulkanPackageOptions = { loopLimit: 65535 };
+
 export interface PackageSpec {
-  readonly target: 'cpu' | 'cuda';
+  readonly target: Target;
   readonly entries: readonly EntrySpec[];
   /** Weights by name; entries bind them through their inputs' `weight`. Stored once each. */
   readonly weights?: ReadonlyMap<string, WeightValue>;
@@ -63,6 +74,8 @@ export interface PackageSpec {
   readonly cacheDir?: string;
   /** Store the printed graph IR of every entry (default true), for `kiln ir` and `kiln inspect --ir`. */
   readonly includeIR?: boolean;
+  /** Vulkan code generation (over VULKAN_PACKAGE_DEFAULTS). */
+  readonly vulkan?: VulkanPackageOptions;
 }
 
 const specError = (msg: string) => new ArtifactError('bad-spec', `cannot package the artifact: ${msg}`);
@@ -151,6 +164,14 @@ export function packageArtifact(spec: PackageSpec): Uint8Array {
       compiled = out.funcs;
       kernels = Buffer.from(out.module.ptx, 'utf8');
       kernelTable = { format: 'ptx', arch: out.module.arch, producer: out.module.producer, kernels: kernelSigs(out.gpuKernels) };
+      break;
+    }
+    case 'vulkan': {
+      // Like CUDA, no device is needed: the SPIR-V runs where the artifact is loaded, which
+      // checks the features the module requires against its device.
+      const out = compileForVulkan(funcs, { ...opts, ...VULKAN_PACKAGE_DEFAULTS, ...spec.vulkan });
+      compiled = out.funcs;
+      ({ bytes: kernels, table: kernelTable } = encodeVulkanKernels(out.module, kernelSigs(compiled.flatMap((f) => f.kernels))));
       break;
     }
     default:

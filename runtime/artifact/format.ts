@@ -1,6 +1,6 @@
 // An artifact's contents to bytes and back: the manifest (JSON, non-finite numbers kept), the
-// kernels (a shared object or PTX text), the weights (safetensors) and the printed IR, framed
-// by container.ts. Decoding validates everything and cross-checks the sections against the
+// kernels (a shared object, PTX text or SPIR-V modules), the weights (safetensors) and the
+// printed IR, framed by container.ts. Decoding validates everything and cross-checks the sections against the
 // manifest, so what it returns can be used as is.
 import type { DType, HostArray } from '../../compiler/ir/dtype.ts';
 import { sameAval } from '../../compiler/ir/ir.ts';
@@ -10,6 +10,7 @@ import { ArtifactError } from './errors.ts';
 import { parseNonFinite, stringifyNonFinite } from './json.ts';
 import type { EntrySig, KernelTable, Manifest, Target, WeightSig } from './manifest.ts';
 import { validateManifest } from './validate.ts';
+import { checkSpirv } from './vulkan.ts';
 import { KILN_VERSION } from './version.ts';
 
 /** A host array with its shape and dtype (f16 and bf16 held as f32, bool as bytes). */
@@ -24,7 +25,7 @@ export interface ArtifactContents {
   readonly target: Target;
   readonly entries: readonly EntrySig[];
   readonly kernelTable: Omit<KernelTable, 'bytes' | 'sha256'>;
-  /** The shared object's bytes (cpu) or the PTX text's UTF-8 bytes (cuda). */
+  /** The shared object's bytes (cpu), the PTX text's UTF-8 bytes (cuda), or the SPIR-V modules (vulkan, see vulkan.ts). */
   readonly kernels: Uint8Array;
   readonly weights?: ReadonlyMap<string, { readonly dtype: DType; readonly shape: readonly number[]; readonly data: ArrayLike<number> }>;
   /** The printed graph IR of the entries (a module of functions named as the entries). */
@@ -93,6 +94,7 @@ export function decodeArtifact(bytes: Uint8Array, what = 'artifact'): DecodedArt
   if (kernels.length !== manifest.kernels.bytes || sha256Hex(kernels) !== manifest.kernels.sha256) {
     throw new ArtifactError('malformed', `${what}: the kernels section (${kernels.length} bytes) does not match the manifest's size and SHA-256`);
   }
+  if (header.target === 'vulkan') checkSpirv(manifest.kernels, kernels, what);
   const weights = decodeWeights(sections.get('WGHT'), manifest.weights, what);
   const irBytes = sections.get('IRTX');
   const ir = irBytes && utf8(irBytes, `${what}: the IR section`);

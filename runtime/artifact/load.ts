@@ -9,7 +9,7 @@ import type { ContainerHeader } from './container.ts';
 import { ArtifactError } from './errors.ts';
 import { decodeArtifact, type HostValue } from './format.ts';
 import type { EntrySig, InputSig, Manifest, Target } from './manifest.ts';
-import { cpuRunner, cudaRunner, type Runner } from './runners.ts';
+import { cpuRunner, cudaRunner, vulkanRunner, type Runner } from './runners.ts';
 import { buildTree, leavesByDesc } from './tree.ts';
 
 /** An input: a host array of the input's storage type, or one with its dtype and shape. */
@@ -65,7 +65,8 @@ export async function loadArtifact(src: string | Uint8Array, opts: LoadOptions =
       runner = await cudaRunner(a);
       break;
     case 'vulkan':
-      throw new ArtifactError('target', 'vulkan artifacts cannot run yet: this Kiln has no Vulkan runtime');
+      runner = await vulkanRunner(a);
+      break;
     default:
       throw target satisfies never;
   }

@@ -3,7 +3,7 @@
 // the sizes of their params, and a summary of the weights.
 import type { DType } from '../../compiler/ir/dtype.ts';
 import type { AVal } from '../../compiler/ir/ir.ts';
-import type { ExecProgram, GpuLaunch } from '../executable.ts';
+import type { ExecProgram, GpuKernelInfo, GpuLaunch, VulkanKernel, VulkanModule } from '../executable.ts';
 import type { TreeDesc } from './tree.ts';
 
 export type Target = 'cpu' | 'cuda' | 'vulkan';
@@ -51,14 +51,28 @@ export interface KernelSig {
   /** The symbol (CPU) or entry point (GPU) that `launch` steps name. */
   readonly name: string;
   readonly params: readonly ParamSig[];
-  /** Grid, block and shared memory (GPU targets). */
+  /** Grid, block and shared memory (cuda). */
   readonly launch?: GpuLaunch;
+  /** The kernel's SPIR-V module and how it binds and dispatches (vulkan). */
+  readonly vulkan?: VulkanKernelSig;
+}
+
+/**
+ * A Vulkan kernel as the manifest records it: runtime/executable.ts's VulkanKernel, its SPIR-V
+ * words stored in the kernels section (little-endian) at a byte range.
+ */
+export interface VulkanKernelSig {
+  readonly spirv: { readonly offset: number; readonly bytes: number };
+  readonly bindings: VulkanKernel['bindings'];
+  readonly packing?: VulkanKernel['packing'];
+  readonly statusBinding?: number;
+  readonly dispatches: readonly GpuKernelInfo[];
 }
 
 /** What the kernels section holds and how to check it. */
 export interface KernelTable {
   /** `shared-object`: an ELF library of the CPU kernels; `ptx`: a CUDA PTX module's text;
-   * `spirv`: reserved for Vulkan. */
+   * `spirv`: the SPIR-V modules of Vulkan kernels, one after another. */
   readonly format: 'shared-object' | 'ptx' | 'spirv';
   /** Bytes of the kernels section, and their SHA-256 (hex): the cache file's name. */
   readonly bytes: number;
@@ -68,6 +82,9 @@ export interface KernelTable {
   /** CUDA: the PTX target architecture (e.g. `sm_90`) and which compiler produced it. */
   readonly arch?: string;
   readonly producer?: 'libnvvm' | 'llc-14';
+  /** Vulkan: the target environment and the device features the kernels need. */
+  readonly targetEnv?: VulkanModule['targetEnv'];
+  readonly requires?: VulkanModule['requires'];
   readonly kernels: readonly KernelSig[];
 }
 

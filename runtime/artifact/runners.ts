@@ -1,5 +1,5 @@
 // The backends that run an artifact's entries: the CPU (its shared object loaded with koffi,
-// programs run by the host executor) and CUDA (the CUDA runtime, loaded only when needed).
+// programs run by the host executor), CUDA and Vulkan (their runtimes, loaded only when needed).
 import type { HostArray } from '../../compiler/ir/dtype.ts';
 import { KilnError } from '../../compiler/ir/errors.ts';
 import { KernelLoadError, loadKernels, type ParamSpec } from '../cpu/library.ts';
@@ -8,6 +8,7 @@ import { HostExecutor } from '../host-executor.ts';
 import { kernelCacheDir, materialize } from './cache.ts';
 import { ArtifactError } from './errors.ts';
 import type { DecodedArtifact } from './format.ts';
+import { vulkanModuleOf } from './vulkan.ts';
 
 /** Runs entry `index` of an artifact on host arrays (one per program input); returns its outputs. */
 export interface Runner {
@@ -74,6 +75,24 @@ export async function cudaRunner(a: DecodedArtifact): Promise<Runner> {
     return { run: (i, inputs) => runner.run(i, inputs) };
   } catch (e) {
     if (e instanceof KilnError && !(e instanceof ArtifactError)) throw new ArtifactError('target', `cannot run a cuda artifact here: ${e.message}`);
+    throw e;
+  }
+}
+
+export async function vulkanRunner(a: DecodedArtifact): Promise<Runner> {
+  // Imported only for Vulkan artifacts (it opens libvulkan through koffi).
+  let rt: typeof import('../vulkan/index.ts');
+  try {
+    rt = await import('../vulkan/index.ts');
+  } catch (e) {
+    throw new ArtifactError('unavailable', `cannot run a vulkan artifact: this Kiln's Vulkan runtime (runtime/vulkan) cannot be loaded (${(e as Error).message.split('\n')[0]})`);
+  }
+  try {
+    const runner = rt.createVulkanRunner(vulkanModuleOf(a.manifest.kernels, a.kernels), a.manifest.entries.map((e) => e.program));
+    return { run: (i, inputs) => runner.run(i, inputs) };
+  } catch (e) {
+    // No loader or device, or one lacking a feature the kernels need (f64, float controls).
+    if (e instanceof KilnError && !(e instanceof ArtifactError)) throw new ArtifactError('target', `cannot run a vulkan artifact here: ${e.message}`);
     throw e;
   }
 }

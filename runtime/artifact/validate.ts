@@ -6,10 +6,11 @@
 // the known fields.
 import { allocHost, isDType, type DType } from '../../compiler/ir/dtype.ts';
 import { avalToString, sameAval, sizeOf, type AVal } from '../../compiler/ir/ir.ts';
-import type { BufferPlace, ExecBuffer, ExecProgram, ExecStep, GpuLaunch } from '../executable.ts';
+import type { BufferPlace, ExecBuffer, ExecProgram, ExecStep, GpuLaunch, VulkanStorage } from '../executable.ts';
 import { ArtifactError } from './errors.ts';
-import type { EntrySig, InputSig, KernelSig, KernelTable, Manifest, OutputSig, ParamSig, Target, WeightSig } from './manifest.ts';
+import type { EntrySig, InputSig, KernelSig, KernelTable, Manifest, OutputSig, ParamSig, Target, VulkanKernelSig, WeightSig } from './manifest.ts';
 import { countLeaves, type TreeDesc } from './tree.ts';
+import { MIN_SPIRV_BYTES, VULKAN_STORAGE } from './vulkan.ts';
 
 /** The largest buffer or arena accepted (bytes): a corrupt size must not allocate the machine. */
 export const MAX_BUFFER_BYTES = 2 ** 32;
@@ -292,6 +293,7 @@ const FORMAT: Record<Target, KernelTable['format']> = { cpu: 'shared-object', cu
 function kernelTable(v: unknown, at: string, target: Target): KernelTable {
   const o = obj(v, at);
   const format = oneOf(o.format, `${at}.format`, [FORMAT[target]]);
+  const bytes = nat(o.bytes, `${at}.bytes`);
   const sha256 = str(o.sha256, `${at}.sha256`);
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw bad(`${at}.sha256`, 'expected 64 hex digits');
   const opt = (k: string) => (o[k] === undefined ? undefined : str(o[k], `${at}.${k}`));
@@ -307,11 +309,94 @@ function kernelTable(v: unknown, at: string, target: Target): KernelTable {
       const size = nat(po.size, `${kat}.params[${j}].size`, Math.floor(MAX_BUFFER_BYTES / storageBytes(d)));
       return { dtype: d, size, role: oneOf(po.role, `${kat}.params[${j}].role`, ['in', 'out', 'inout', 'scratch'] as const) };
     });
-    if (target !== 'cpu' && ko.launch === undefined) throw bad(kat, `a ${target} kernel needs its launch shape`);
-    return ko.launch === undefined ? { name, params } : { name, params, launch: launch(ko.launch, `${kat}.launch`) };
+    switch (target) {
+      case 'cpu':
+        return ko.launch === undefined ? { name, params } : { name, params, launch: launch(ko.launch, `${kat}.launch`) };
+      case 'cuda':
+        if (ko.launch === undefined) throw bad(kat, 'a cuda kernel needs its launch shape');
+        return { name, params, launch: launch(ko.launch, `${kat}.launch`) };
+      case 'vulkan':
+        return { name, params, vulkan: vulkanKernel(ko.vulkan, `${kat}.vulkan`, params, bytes) };
+      default:
+        return target satisfies never;
+    }
   });
   unique(kernels.map((k) => k.name), `${at}.kernels`, 'kernels');
-  return { format, bytes: nat(o.bytes, `${at}.bytes`), sha256, platform: opt('platform'), arch: opt('arch'), producer, kernels };
+  const table: KernelTable = { format, bytes, sha256, platform: opt('platform'), arch: opt('arch'), producer, kernels };
+  if (target !== 'vulkan') return table;
+  const ro = obj(o.requires, `${at}.requires`);
+  const requires = { float64: bool(ro.float64, `${at}.requires.float64`), preserveNanInf: bool(ro.preserveNanInf, `${at}.requires.preserveNanInf`) };
+  const f64 = kernels.find((k) => k.vulkan!.bindings.some((b) => b.storage === 'f64'));
+  if (f64 && !requires.float64) throw bad(`${at}.requires.float64`, `kernel '${f64.name}' binds f64 buffers, but the module does not require 64-bit floats`);
+  return { ...table, targetEnv: oneOf(o.targetEnv, `${at}.targetEnv`, ['vulkan1.1'] as const), requires };
+}
+
+const STORAGES = ['f32', 'f64', 'i32', 'u8x4'] as const;
+
+/**
+ * A Vulkan kernel's SPIR-V range (inside the kernels section of `sectionBytes`, whole words),
+ * bindings (one per param, of the param's storage and size, writable unless the param is only
+ * read), packing (each param inside its packed buffer, none overlapping, no slack), status
+ * binding (the one after the others) and dispatches.
+ */
+function vulkanKernel(v: unknown, at: string, params: readonly ParamSig[], sectionBytes: number): VulkanKernelSig {
+  const o = obj(v, at);
+  const so = obj(o.spirv, `${at}.spirv`);
+  const spirv = { offset: nat(so.offset, `${at}.spirv.offset`), bytes: nat(so.bytes, `${at}.spirv.bytes`) };
+  if (spirv.offset % 4 !== 0 || spirv.bytes % 4 !== 0) throw bad(`${at}.spirv`, `SPIR-V is whole 32-bit words: offset ${spirv.offset} and length ${spirv.bytes} must be multiples of 4`);
+  if (spirv.bytes < MIN_SPIRV_BYTES) throw bad(`${at}.spirv.bytes`, `${spirv.bytes} bytes cannot hold a SPIR-V module's header (${MIN_SPIRV_BYTES} bytes)`);
+  if (spirv.offset + spirv.bytes > sectionBytes) throw bad(`${at}.spirv`, `bytes ${spirv.offset}..${spirv.offset + spirv.bytes} end past the kernels section (${sectionBytes} bytes)`);
+  const bindings = list(o.bindings, `${at}.bindings`).map((b, i) => {
+    const bat = `${at}.bindings[${i}]`;
+    const bo = obj(b, bat);
+    return { storage: oneOf(bo.storage, `${bat}.storage`, STORAGES), size: nat(bo.size, `${bat}.size`), writes: bool(bo.writes, `${bat}.writes`) };
+  });
+  if (bindings.length !== params.length) throw bad(`${at}.bindings`, `${bindings.length} bindings for ${params.length} params`);
+  bindings.forEach((b, i) => {
+    const p = params[i]!;
+    const want = { storage: VULKAN_STORAGE[p.dtype], size: p.size, writes: p.role !== 'in' };
+    if (b.storage !== want.storage || b.size !== want.size || b.writes !== want.writes) {
+      throw bad(`${at}.bindings[${i}]`, `${b.size} of ${b.storage}${b.writes ? ', written' : ''} does not bind param ${i} (${p.role} ${p.dtype}[${p.size}]: ${want.size} of ${want.storage})`);
+    }
+  });
+  const packing = o.packing === undefined ? undefined : vulkanPacking(o.packing, `${at}.packing`, bindings);
+  const count = packing ? packing.buffers.length : bindings.length;
+  const statusBinding = o.statusBinding === undefined ? undefined : nat(o.statusBinding, `${at}.statusBinding`);
+  if (statusBinding !== undefined && statusBinding !== count) throw bad(`${at}.statusBinding`, `the status word is bound after the kernel's ${count} buffers, at ${count}, not ${statusBinding}`);
+  const dispatches = list(o.dispatches, `${at}.dispatches`).map((d, i) => {
+    const dat = `${at}.dispatches[${i}]`;
+    const dob = obj(d, dat);
+    const name = str(dob.name, `${dat}.name`);
+    if (!SYMBOL.test(name)) throw bad(`${dat}.name`, `'${name}' is not an entry point name`);
+    return { name, launch: launch(dob.launch, `${dat}.launch`) };
+  });
+  if (dispatches.length === 0) throw bad(`${at}.dispatches`, 'a Vulkan kernel needs at least one dispatch');
+  return { spirv, bindings, dispatches, ...(packing && { packing }), ...(statusBinding !== undefined && { statusBinding }) };
+}
+
+function vulkanPacking(v: unknown, at: string, bindings: readonly { readonly storage: VulkanStorage; readonly size: number }[]): NonNullable<VulkanKernelSig['packing']> {
+  const o = obj(v, at);
+  const buffers = list(o.buffers, `${at}.buffers`).map((b, i) => {
+    const bo = obj(b, `${at}.buffers[${i}]`);
+    return { storage: oneOf(bo.storage, `${at}.buffers[${i}].storage`, STORAGES), size: nat(bo.size, `${at}.buffers[${i}].size`, MAX_BUFFER_BYTES) };
+  });
+  const place = list(o.place, `${at}.place`).map((p, i) => {
+    const po = obj(p, `${at}.place[${i}]`);
+    return { binding: index(po.binding, `${at}.place[${i}].binding`, buffers.length), offset: nat(po.offset, `${at}.place[${i}].offset`) };
+  });
+  if (place.length !== bindings.length) throw bad(`${at}.place`, `${place.length} places for ${bindings.length} params`);
+  // Per packed buffer, its params' regions in order: of its storage, back to back at most, ending at its size.
+  buffers.forEach((buf, j) => {
+    const regions = place.map((p, i) => ({ ...p, i, end: p.offset + bindings[i]!.size })).filter((p) => p.binding === j).sort((a, b) => a.offset - b.offset);
+    let end = 0;
+    for (const r of regions) {
+      if (bindings[r.i]!.storage !== buf.storage) throw bad(`${at}.place[${r.i}]`, `param ${r.i} (${bindings[r.i]!.storage}) placed in packed buffer ${j} of ${buf.storage}`);
+      if (r.offset < end) throw bad(`${at}.place[${r.i}]`, `param ${r.i} at element ${r.offset} overlaps the param before it (ending at ${end})`);
+      end = r.end;
+    }
+    if (end !== buf.size) throw bad(`${at}.buffers[${j}]`, `holds ${buf.size} elements, its params end at ${end}`);
+  });
+  return { buffers, place };
 }
 
 function tree(v: unknown, at: string, depth = 0): TreeDesc {

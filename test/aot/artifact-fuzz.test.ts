@@ -1,5 +1,5 @@
 // Damaged artifacts are rejected, never crash the process nor give a wrong answer: random byte
-// flips and truncations of real artifacts (the checksum covers every byte, so each must fail
+// flips and truncations of real artifacts (cpu and vulkan) (the checksum covers every byte, so each must fail
 // with an ArtifactError), manifests made structurally invalid with a recomputed checksum (each
 // rejected by validation with a message naming the fault), and random edits of the manifest's
 // numbers with a recomputed checksum (each either rejected or run safely to results of the
@@ -14,6 +14,7 @@ import { parseNonFinite, stringifyNonFinite } from '../../runtime/artifact/json.
 import { loadArtifact, type LoadedArtifact } from '../../runtime/artifact/load.ts';
 import { sizeOf } from '../../compiler/ir/ir.ts';
 import { useColdCache } from '../backends/helpers.ts';
+import { vulkanPresent } from '../../dsl/vulkan-backend.ts';
 import { cpuPresent, mlpArtifact, mlpParams, rand, rng, scanCond, sd, sgd } from './fixtures/artifacts.ts';
 
 useColdCache();
@@ -91,6 +92,30 @@ describe.runIf(cpuPresent)('damaged artifacts', () => {
         expect(error, what).toBeInstanceOf(ArtifactError);
         expect((error as Error).message.length, what).toBeGreaterThan(10);
       }
+    }
+  });
+
+  it('a vulkan artifact: random byte flips and truncations are all rejected with an ArtifactError', async () => {
+    const bytes = packageArtifact({ target: 'vulkan', entries: [entryFromTrace('scanCond', k.makeIR(scanCond)(sd([3]), sd([6, 3])), { argNames: ['init', 'xs'] })] });
+    // The undamaged artifact runs where a Vulkan device opens (elsewhere its loading is refused cleanly).
+    const good = await attempt(bytes, 'scanCond', scanInputs);
+    if (vulkanPresent()) expect(good.error).toBeUndefined();
+    else expect(good.error).toBeInstanceOf(ArtifactError);
+    const fr = rng(4048);
+    for (let trial = 0; trial < 60; trial++) {
+      const damaged = new Uint8Array(bytes);
+      if (trial % 3 === 2) {
+        const len = Math.floor(fr() * bytes.length);
+        const { error } = await attempt(damaged.subarray(0, len), 'scanCond', scanInputs);
+        expect(error, `truncated to ${len} bytes`).toBeInstanceOf(ArtifactError);
+        expect(['truncated', 'bad-magic']).toContain((error as ArtifactError).code);
+        continue;
+      }
+      const i = Math.floor(fr() * bytes.length);
+      damaged[i] ^= 1 + Math.floor(fr() * 255);
+      const { error } = await attempt(damaged, 'scanCond', scanInputs);
+      expect(error, `byte ${i} flipped`).toBeInstanceOf(ArtifactError);
+      expect((error as ArtifactError).code, `byte ${i} flipped`).not.toBe('target');
     }
   });
 

@@ -1,6 +1,6 @@
 // The runtime is independent of the compiler: a child process in which llvm-bindings, ts-morph
-// and chevrotain cannot be resolved loads a CPU artifact with runtime/artifact/load.ts, calls
-// an entry and prints the right numbers; nothing of the DSL or the compiler (beyond the IR's
+// and chevrotain cannot be resolved loads a CPU artifact (and a vulkan one, where a Vulkan
+// device opens) with runtime/artifact/load.ts, calls an entry and prints the right numbers; nothing of the DSL or the compiler (beyond the IR's
 // plain type modules) is even resolved.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,9 +9,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as k from '../../index.ts';
-import { writeArtifact } from '../../compiler/aot/package.ts';
+import { entryFromTrace, packageArtifact, writeArtifact } from '../../compiler/aot/package.ts';
+import { vulkanPresent } from '../../dsl/vulkan-backend.ts';
 import { useColdCache } from '../backends/helpers.ts';
-import { cpuPresent, loss, mlpArtifact, mlpParams, rand, rng } from './fixtures/artifacts.ts';
+import { cpuPresent, loss, mlpArtifact, mlpParams, rand, rng, sd, sgd } from './fixtures/artifacts.ts';
 
 const cacheDir = useColdCache();
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,6 +41,15 @@ const ALLOWED = [
   /^test\/aot\/fixtures\/run-artifact\.ts$/,
 ];
 
+/** The project's own modules that a child resolved (logged to `log`). */
+function resolvedModules(log: string): string[] {
+  const resolved = readFileSync(log, 'utf8').trim().split('\n').filter((u) => u.startsWith('file:'));
+  return resolved.map((u) => fileURLToPath(u)).filter((p) => !p.includes(`${path.sep}node_modules${path.sep}`)).map((p) => path.relative(REPO, p).split(path.sep).join('/'));
+}
+
+const vulkan = vulkanPresent();
+if (!vulkan) console.warn('skipping the vulkan artifact in a process without the compiler: no Vulkan device opens here');
+
 describe.runIf(cpuPresent)('the artifact runtime without the compiler', () => {
   it('loads a CPU artifact and calls an entry with llvm-bindings, ts-morph and chevrotain unresolvable', async () => {
     const r = rng(3);
@@ -60,13 +70,43 @@ describe.runIf(cpuPresent)('the artifact runtime without the compiler', () => {
     expect(k.array(out.logits!.data, { shape: out.logits!.shape })).toBeAllclose(want.logits, { rtol: 1e-5, atol: 1e-5 });
     expect(k.array(out.loss!.data, { shape: out.loss!.shape })).toBeAllclose(want.loss, { rtol: 1e-5, atol: 1e-5 });
 
-    const resolved = readFileSync(log, 'utf8').trim().split('\n').filter((u) => u.startsWith('file:'));
-    const ours = resolved.map((u) => fileURLToPath(u)).filter((p) => !p.includes(`${path.sep}node_modules${path.sep}`)).map((p) => path.relative(REPO, p).split(path.sep).join('/'));
+    const ours = resolvedModules(log);
     expect(ours).toContain('runtime/artifact/load.ts');
     expect(ours.filter((p) => !ALLOWED.some((a) => a.test(p)))).toEqual([]);
     // And the blocking works: the compiler itself cannot load there.
     const blocked = await node(['--import', hook, '-e', "await import('./compiler/pipeline.ts')", '--input-type=module'], {});
     expect(blocked.code).not.toBe(0);
     expect(blocked.stderr).toMatch(/blocked: the runtime must not need it/);
+  }, 60_000);
+
+  const hook = pathToFileURL(path.join(FIXTURES, 'no-compiler.mjs')).href;
+  const sgdArtifact = (): { file: string; w: k.Tensor; g: k.Tensor } => {
+    const file = path.join(dir, 'sgd-vulkan.kiln');
+    writeArtifact(file, packageArtifact({ target: 'vulkan', entries: [entryFromTrace('sgd', k.makeIR(sgd)(sd([64]), sd([64])), { argNames: ['w', 'g'], donateArgnums: [0] })] }));
+    const r = rng(5);
+    return { file, w: rand(r, [64]), g: rand(r, [64]) };
+  };
+
+  it.runIf(vulkan)('loads and runs a vulkan artifact there too', async () => {
+    const { file, w, g } = sgdArtifact();
+    const log = path.join(dir, 'resolved-vulkan.txt');
+    const inputs = JSON.stringify({ w: Array.from(w.data()), g: Array.from(g.data()) });
+    const res = await node(['--import', hook, path.join(FIXTURES, 'run-artifact.ts'), file, 'sgd', inputs], { KILN_RESOLVE_LOG: log });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout) as Record<string, { shape: number[]; data: number[] }>;
+    expect(k.array(out.output!.data, { shape: out.output!.shape })).toBeAllclose(k.jit(sgd)(w, g), { rtol: 1e-6 });
+    const ours = resolvedModules(log);
+    expect(ours).toContain('runtime/vulkan/index.ts');
+    expect(ours.filter((p) => !ALLOWED.some((a) => a.test(p)))).toEqual([]);
+  }, 60_000);
+
+  it('without a usable Vulkan device, loading a vulkan artifact is one clear ArtifactError', async () => {
+    const { file, w, g } = sgdArtifact();
+    const inputs = JSON.stringify({ w: Array.from(w.data()), g: Array.from(g.data()) });
+    // A device name that matches nothing: what a machine without Vulkan gets, whatever is installed here.
+    const res = await node(['--import', hook, path.join(FIXTURES, 'run-artifact.ts'), file, 'sgd', inputs], { KILN_VULKAN_DEVICE: 'no-such-device' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^ArtifactError\((target|unavailable)\): cannot run a vulkan artifact(: | here: ).*(no-such-device|Vulkan)[^\n]*\n$/);
   }, 60_000);
 });

@@ -1,12 +1,14 @@
 // Every entry of the book's example model files (chapters 3-5), compiled ahead of time with
 // `kiln compile` and run from the artifact with `kiln run` (inputs and outputs as safetensors
-// files written and read by k.io), equals k.jit of the same function on the same inputs.
+// files written and read by k.io), equals k.jit of the same function on the same inputs; the
+// chapter 4 MLP also compiled for vulkan and run on the Vulkan device, where one opens.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as k from '../../index.ts';
 import { cpuPresent } from '../backends/helpers.ts';
+import { vulkanPresent } from '../../dsl/vulkan-backend.ts';
 import * as ch03 from '../../examples/ch03/models.ts';
 import * as ch04 from '../../examples/ch04/mlp-model.ts';
 import * as ch05 from '../../examples/ch05/models.ts';
@@ -21,6 +23,8 @@ afterAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
+const vulkan = vulkanPresent();
+if (!vulkan) console.warn('skipping kiln compile --target vulkan: no Vulkan device opens here');
 const model = (rel: string) => path.relative(process.cwd(), path.join(REPO, rel));
 type T = k.Tensor;
 type Fn = (...args: never[]) => unknown;
@@ -40,9 +44,9 @@ const labels = (n: number): T => k.random.randint(k.random.key(++seed), [n], 0, 
 const images = (n: number): T => k.random.uniform(k.random.key(++seed), [n, 1, 28, 28]);
 
 /** Compiles `entries` of `file`, runs each from the artifact and compares with k.jit. */
-async function compileRunCompare(file: string, entries: readonly EntryCase[], args: string, weights?: Record<string, T>): Promise<void> {
-  const out = path.join(work, `${path.basename(file, '.ts')}.kiln`);
-  const flags = ['--args', args];
+async function compileRunCompare(file: string, entries: readonly EntryCase[], args: string, weights?: Record<string, T>, target = 'cpu'): Promise<void> {
+  const out = path.join(work, `${path.basename(file, '.ts')}${target === 'cpu' ? '' : `-${target}`}.kiln`);
+  const flags = ['--args', args, '--target', target];
   if (weights) {
     const wfile = path.join(work, `${path.basename(file, '.ts')}.weights.safetensors`);
     k.io.save(wfile, weights);
@@ -51,7 +55,7 @@ async function compileRunCompare(file: string, entries: readonly EntryCase[], ar
   const c = await kiln(['compile', file, '--entry', entries.map((e) => e.name).join(','), ...flags, '-o', out]);
   expect(c.stderr).toBe('');
   expect(c.code).toBe(0);
-  expect(c.stdout).toMatch(new RegExp(`^wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(cpu; ${entries.length} entr`));
+  expect(c.stdout).toMatch(new RegExp(`^wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(${target}; ${entries.length} entr`));
   for (const e of entries) {
     const given = Object.fromEntries(Object.entries(e.args).filter(([n]) => !e.bound?.includes(n)));
     const inputs = byPath(given);
@@ -127,6 +131,21 @@ describe.runIf(cpuPresent)('kiln compile + kiln run equal k.jit on the example m
       ],
       'mlp.x=[3,20],centered.x=[4,8]',
       byPath(params),
+    );
+  });
+
+  it.runIf(vulkan)('vulkan: the MLP of chapter 4 (predict, a training step; weights bound) on the Vulkan device', async () => {
+    const mlp = ch04.init(k.random.key(5) as ch04.Key);
+    const x = images(8), y = labels(8);
+    await compileRunCompare(
+      model('examples/ch04/mlp-model.ts'),
+      [
+        { name: 'predict', fn: ch04.predict, args: { params: mlp, x }, bound: ['params'] },
+        { name: 'trainStep', fn: ch04.trainStep, args: { params: mlp, x, y }, bound: ['params'] },
+      ],
+      'x=[8,1,28,28],y=[8]',
+      mlp as unknown as Record<string, T>,
+      'vulkan',
     );
   });
 

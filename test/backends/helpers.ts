@@ -61,17 +61,8 @@ export function useColdCache(): () => string {
 
 // ---- seeded random inputs -------------------------------------------------------------
 
-/** A small deterministic PRNG (mulberry32): uniform floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of random inputs (mulberry32): uniform floats in [0, 1). */
+export { mulberry32 as rng } from '../../bench/rng.ts';
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 

@@ -20,6 +20,7 @@ import type { BinaryFn, Expr, KernelParam, LoopKernel, ScalarType, SortStmt, Stm
 import { powF, powI } from '../../runtime/interp/elementwise.ts';
 import { evalRandomBits, threefry2x32 } from '../../runtime/interp/random.ts';
 import { loadKernels, type HostArray, type KernelFn } from '../../runtime/cpu/index.ts';
+import { mulberry32 as rng } from '../../bench/rng.ts';
 
 function hasTool(cmd: string): boolean {
   try {
@@ -303,17 +304,6 @@ function refSort(s: SortStmt, bufs: HostArray[]): void {
 
 // ---- inputs and comparisons ---------------------------------------------------------------
 
-/** A deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FLOAT_SPECIALS = [
   0, -0, 1, -1, 0.5, -0.5, 1.5, 2.5, -2.5, 3.5, NaN, Infinity, -Infinity, 3.4e38, -3.4e38, 1e-45, -1e-40, 2147483520,

@@ -12,18 +12,10 @@ import type { Expr, LoopKernel, Stmt } from '../../compiler/lower/loop-ir.ts';
 import { IndexBuilder } from '../../compiler/lower/index-exprs.ts';
 import { printExpr, printLoopKernel } from '../../compiler/lower/print.ts';
 import { evalFunc, type HostTensor } from '../../runtime/interp/index.ts';
+import { mulberry32 as rng } from '../../bench/rng.ts';
 
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of random inputs (mulberry32): uniform floats in [0, 1). */
+export { rng };
 
 export interface InputOpts {
   /** Mix in NaN, ±inf, ±0 (floats). */
