@@ -62,6 +62,12 @@ export interface GpuKernel {
    * buffers' alignment at run time and use vector memory accesses there.
    */
   readonly vector?: number;
+  /**
+   * Float multiplies and adds may fuse (FMA). Only matrix products set it: their results are
+   * compared within tolerances, while elementwise kernels must round every operation as the
+   * interpreter does.
+   */
+  readonly contract?: boolean;
 }
 
 /** Threads per block. */

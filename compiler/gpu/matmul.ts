@@ -170,6 +170,6 @@ export function tiledMatmul(name: string, params: readonly KernelParam[], s: Mat
     name, params, shared, locals,
     launch: { grid, block: [T, 1, 1], sharedBytes: 0 },
     index: indexWidth([...params.map((p) => p.size), ...extents]),
-    body, unroll,
+    body, unroll, contract: true,
   };
 }

@@ -24,7 +24,7 @@ export const DEFAULT_CUDA_ARCH = 'sm_90';
 const LLC_MAX_SM = 86;
 const LLC_PTX = 'ptx75';
 /** Bumped when the pipeline changes in a way the other key parts do not show. */
-const PIPELINE_VERSION = 1;
+const PIPELINE_VERSION = 2;
 
 export interface PtxOptions {
   /** Target architecture, `sm_NN` (default: $KILN_CUDA_ARCH, else sm_90). */
@@ -74,7 +74,7 @@ function nvvmBackend(): Backend | null {
     producer: 'libnvvm',
     fingerprint: `${api.version}|${device}`,
     target: (arch) => arch,
-    compile: (ir, arch) => api.compile(ir, 'kiln', [`-arch=compute_${arch.slice(3)}`]),
+    compile: (ir, arch) => api.compile(ir, 'kiln', [`-arch=compute_${arch.slice(3)}`, '-fma=0']),
   };
 }
 
@@ -101,7 +101,7 @@ function llcBackend(): Backend | null {
       };
       run(tools.link, ['--only-needed', ll, device, '-o', linked], 'llvm-link-14');
       run(tools.opt, ['-O3', linked, '-o', opt], 'opt-14');
-      run(tools.llc, ['-O3', '-march=nvptx64', `-mcpu=${target(arch)}`, `-mattr=+${LLC_PTX}`, opt, '-o', out], 'llc-14');
+      run(tools.llc, ['-O3', '-nvptx-fma-level=0', '-march=nvptx64', `-mcpu=${target(arch)}`, `-mattr=+${LLC_PTX}`, opt, '-o', out], 'llc-14');
       return readFileSync(out, 'utf8');
     },
   };

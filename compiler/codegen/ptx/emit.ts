@@ -79,7 +79,7 @@ class KernelText {
     private readonly m: ModuleText,
     private readonly k: GpuKernel,
   ) {
-    this.s = new ScalarText(this.f, m, k.index);
+    this.s = new ScalarText(this.f, m, k.index, k.contract ?? false);
     this.unroll = new Set(k.unroll ?? []);
   }
 

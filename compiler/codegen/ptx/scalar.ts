@@ -48,7 +48,14 @@ export class ScalarText {
     readonly m: ModuleText,
     /** Width of `index`. */
     readonly idx: 'i32' | 'i64',
+    /** Float multiplies and adds may fuse into FMAs (see GpuKernel.contract). */
+    readonly contract = false,
   ) {}
+
+  /** The fast-math flag of adds and multiplies: libnvvm runs with -fma=0, so only these fuse. */
+  private get fm(): string {
+    return this.contract ? ' contract' : '';
+  }
 
   /** Register type of a scalar type. */
   ty(t: ScalarType): string {
@@ -251,11 +258,11 @@ export class ScalarText {
       const ty = this.ty(t);
       switch (op) {
         case Primitive.Add:
-          return this.round(t, f.op(`fadd ${ty} ${a}, ${c}`));
+          return this.round(t, f.op(`fadd${this.fm} ${ty} ${a}, ${c}`));
         case Primitive.Sub:
           return this.round(t, f.op(`fsub ${ty} ${a}, ${c}`));
         case Primitive.Mul:
-          return this.round(t, f.op(`fmul ${ty} ${a}, ${c}`));
+          return this.round(t, f.op(`fmul${this.fm} ${ty} ${a}, ${c}`));
         case Primitive.Div:
           return this.round(t, f.op(`fdiv ${ty} ${a}, ${c}`));
         case Primitive.Pow:
