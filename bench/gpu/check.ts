@@ -1,74 +1,40 @@
 // The GPU check, run on a GPU machine as one bundled file (bundle.sh): needs only Node, koffi
-// and the NVIDIA driver (no compiler). It
-//   (a) replays every correctness case (cases.ts) in the --cases folders: runs each compiled
-//       executable with the CUDA runtime and compares with the interpreter's recorded
-//       results (floats within the case's rtol/atol, NaN equal to NaN; integers and bools
-//       exactly), never stopping at a failure;
-//   (b) times every benchmark case (bench-cases.ts) in the --bench folder with CUDA events
-//       (warm-up, then the median of --runs runs), checking the big results it can cheaply;
+// and the GPU's driver (no compiler). It
+//   (a) replays every correctness case in the --cases folders (cases.ts, CUDA) and the
+//       --vulkan-cases folders (vulkan-cases.ts): runs each compiled executable with the
+//       runtime and compares with the interpreter's recorded results (floats within the case's
+//       rtol/atol, NaN equal to NaN; integers and bools exactly), never stopping at a failure;
+//   (b) times every benchmark case of --bench (CUDA events) and --vulkan-bench (Vulkan
+//       timestamp queries, check-vulkan.ts): warm-up, then the median of --runs runs, checking
+//       the big results it can cheaply;
 //   (c) runs bench/gpu/torch_ref.py for PyTorch's times of the same workloads, when python3
 //       with torch is there, and prints one table.
+// A target whose driver or device is missing is reported and skipped; the others still run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isFloat, type DType, type HostArray } from '../../compiler/ir/dtype.ts';
 import { KilnError } from '../../compiler/ir/errors.ts';
 import { sizeOf } from '../../compiler/ir/ir.ts';
 import { cudaContext, createCudaRunner, timeOnGpu, type CudaContext, type DevicePtr } from '../../runtime/cuda/index.ts';
 import { makeInput, parseBenchCase, type BenchCase, type Workload } from './bench-cases.ts';
-import { decodeArray, parseCase, type GpuCaseArray } from './cases.ts';
+import { decodeArray, parseCase } from './cases.ts';
+import { checkFailed, judge, rate, verify, type BenchResult, type BenchShape, type CaseResult } from './check-common.ts';
+import { readVulkanBenchCases, replayVulkanCase, runVulkanBench, vulkanDevice } from './check-vulkan.ts';
 
-const USAGE = `usage: node check.mjs [--cases DIR]... [--bench DIR] [--runs N] [--skip-torch] [--python PY] [--json FILE]
-  --cases DIR    replay the correctness cases (*.json) in DIR (repeatable)
-  --bench DIR    time the benchmark cases (*.json) in DIR
-  --runs N       timed runs per benchmark (default 20), after warm-up
-  --skip-torch   do not run bench/gpu/torch_ref.py
-  --python PY    the Python with PyTorch (default python3)
-  --json FILE    also write every result as JSON
-Exits 1 when a case failed.
+const USAGE = `usage: node check.mjs [--cases DIR]... [--bench DIR] [--vulkan-cases DIR]... [--vulkan-bench DIR] [--runs N] [--skip-torch] [--python PY] [--json FILE]
+  --cases DIR          replay the CUDA correctness cases (*.json) in DIR (repeatable)
+  --bench DIR          time the CUDA benchmark cases (*.json) in DIR
+  --vulkan-cases DIR   replay the Vulkan correctness cases in DIR (repeatable)
+  --vulkan-bench DIR   time the Vulkan benchmark cases in DIR
+  --runs N             timed runs per benchmark (default 20), after warm-up
+  --skip-torch         do not run bench/gpu/torch_ref.py
+  --python PY          the Python with PyTorch (default python3)
+  --json FILE          also write every result as JSON
+Exits 1 when a case or a benchmark check failed, 2 when none of the asked targets could be used.
+KILN_VULKAN_DEVICE=<index or name> picks the Vulkan device (default: a discrete GPU first).
 `;
-
-interface Mismatch {
-  readonly output: number;
-  readonly index: number;
-  readonly got: number;
-  readonly want: number;
-  readonly maxAbs: number;
-  readonly count: number;
-}
-
-/** The first mismatch of `got` against `want` (and the largest error, the count), or undefined. */
-function compare(dtype: DType, got: HostArray, want: HostArray, rtol: number, atol: number, output = 0): Mismatch | undefined {
-  let first = -1, count = 0, maxAbs = 0;
-  const float = isFloat(dtype);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!, w = want[i]!;
-    let ok: boolean;
-    if (!float) ok = g === w;
-    else if (Number.isNaN(w) || Number.isNaN(g)) ok = Number.isNaN(w) && Number.isNaN(g);
-    else if (!Number.isFinite(w) || !Number.isFinite(g)) ok = g === w;
-    else {
-      const d = Math.abs(g - w);
-      ok = d <= atol + rtol * Math.abs(w);
-      if (d > maxAbs) maxAbs = d;
-    }
-    if (!ok) {
-      count++;
-      if (first < 0) first = i;
-    }
-  }
-  if (got.length !== want.length) return { output, index: Math.min(got.length, want.length), got: NaN, want: NaN, maxAbs: Infinity, count: Math.abs(got.length - want.length) };
-  return count ? { output, index: first, got: got[first]!, want: want[first]!, maxAbs, count } : undefined;
-}
-
-interface CaseResult {
-  readonly file: string;
-  readonly name: string;
-  readonly ok: boolean;
-  readonly detail?: string;
-}
 
 function jsonFiles(dir: string): string[] {
   if (!existsSync(dir)) throw new KilnError(`no such folder: ${dir}`);
@@ -85,76 +51,12 @@ function replayCase(ctx: CudaContext, file: string): CaseResult {
     name = c.name;
     const runner = createCudaRunner(c.module, [c.program], ctx, { maxWhileIterations: 1_000_000 });
     try {
-      const outs = runner.run(0, c.inputs.map((a) => decodeArray(a)));
-      if (outs.length !== c.expected.length) return { file, name, ok: false, detail: `${outs.length} outputs, expected ${c.expected.length}` };
-      const bad = c.expected
-        .map((e: GpuCaseArray, i) => compare(e.dtype, outs[i]!, decodeArray(e), c.rtol, c.atol, i))
-        .filter((m): m is Mismatch => m !== undefined);
-      if (!bad.length) return { file, name, ok: true };
-      const m = bad[0]!;
-      const e = c.expected[m.output]!;
-      return {
-        file,
-        name,
-        ok: false,
-        detail:
-          `output ${m.output} (${e.dtype}[${e.shape.join(',')}]): ${m.count} of ${sizeOf(e.shape)} elements off; first at ${m.index}: got ${m.got}, want ${m.want}; ` +
-          `max abs error ${m.maxAbs.toPrecision(3)} (rtol ${c.rtol}, atol ${c.atol})` +
-          (bad.length > 1 ? `; ${bad.length - 1} more output(s) off` : ''),
-      };
+      return judge(file, name, runner.run(0, c.inputs.map((a) => decodeArray(a))), c.expected, c.rtol, c.atol);
     } finally {
       runner.dispose();
     }
   } catch (e) {
     return { file, name, ok: false, detail: `threw ${(e as Error).name}: ${(e as Error).message}` };
-  }
-}
-
-interface BenchResult {
-  readonly workload: Workload;
-  readonly name: string;
-  readonly ms?: number;
-  readonly copyMs?: number;
-  readonly rate?: string;
-  readonly check?: string;
-  readonly error?: string;
-}
-
-/** Cheap checks of a benchmark's result against the host (the inputs were made there). */
-function verify(c: BenchCase, inputs: readonly HostArray[], out: HostArray): string {
-  const close = (g: number, w: number, tol: number) => Math.abs(g - w) <= tol * (1 + Math.abs(w));
-  switch (c.workload) {
-    case 'elementwise': {
-      const x = inputs[0]!;
-      const sig = (v: number) => 1 / (1 + Math.exp(-v));
-      for (let i = 0; i < x.length; i++) {
-        const v = x[i]!;
-        const w = Math.max(v * 2 + 1, 0) * sig(v) - Math.tanh(v);
-        if (!close(out[i]!, w, 1e-4)) return `FAIL at ${i}: got ${out[i]}, want ${w}`;
-      }
-      return 'ok';
-    }
-    case 'sum': {
-      // An f32 sum of millions of values in another order is off by up to ~eps * sum|x|.
-      let s = 0, abs = 0;
-      for (const v of inputs[0]!) (s += v), (abs += Math.abs(v));
-      return Math.abs(out[0]! - s) <= 1e-5 * abs ? 'ok' : `FAIL: got ${out[0]}, want ${s}`;
-    }
-    case 'matmul': {
-      const m = c.sizes.m!;
-      const [a, b] = inputs as [HostArray, HostArray];
-      for (let t = 0; t < 16; t++) {
-        const i = (t * 977) % m, j = (t * 1543 + 11) % m;
-        let s = 0;
-        for (let p = 0; p < m; p++) s += a[i * m + p]! * b[p * m + j]!;
-        if (!close(out[i * m + j]!, s, 1e-3)) return `FAIL at (${i}, ${j}): got ${out[i * m + j]}, want ${s}`;
-      }
-      return 'ok (16 entries)';
-    }
-    case 'mlp_step':
-      return 'see the bench_mlp_step case';
-    default:
-      return c.workload satisfies never;
   }
 }
 
@@ -179,27 +81,13 @@ function runBench(ctx: CudaContext, file: string, runs: number): BenchResult {
         ctx.memory.dealloc(src);
         ctx.memory.dealloc(dst);
       }
-      return { workload: c.workload, name: c.name, ms: t.medianMs, copyMs, rate: rate(c, t.medianMs), check };
+      return { workload: c.workload, name: c.name, ms: t.medianMs, copyMs, rate: rate(c.metric, t.medianMs), check };
     } finally {
       ptrs.forEach((q: DevicePtr) => ctx.memory.dealloc(q));
       runner.dispose();
     }
   } catch (e) {
     return { workload: c?.workload ?? 'elementwise', name: c?.name ?? file, error: `${(e as Error).name}: ${(e as Error).message}` };
-  }
-}
-
-function rate(c: BenchCase, ms: number): string {
-  const m = c.metric;
-  switch (m.unit) {
-    case 'GB/s':
-      return `${(m.bytes / ms / 1e6).toPrecision(4)} GB/s`;
-    case 'TFLOP/s':
-      return `${(m.flops / ms / 1e9).toPrecision(3)} TFLOP/s`;
-    case 'ms':
-      return `${ms.toFixed(3)} ms`;
-    default:
-      return m satisfies never;
   }
 }
 
@@ -215,7 +103,7 @@ function torchScript(): string | undefined {
   return [resolve('bench/gpu/torch_ref.py'), join(here, 'torch_ref.py'), join(here, '../bench/gpu/torch_ref.py')].find((p) => existsSync(p));
 }
 
-function runTorch(python: string, cases: readonly BenchCase[], runs: number): TorchRef {
+function runTorch(python: string, cases: readonly BenchShape[], runs: number): TorchRef {
   const script = torchScript();
   if (!script) return { results: {}, error: 'bench/gpu/torch_ref.py not found' };
   const sizes = Object.fromEntries(cases.map((c) => [c.workload, c.sizes]));
@@ -234,11 +122,60 @@ function table(rows: readonly (readonly string[])[]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ')).join('\n');
 }
 
+/** One target's state: its device's description, or why it could not be used. */
+type Target = { readonly ok: true; readonly device: string } | { readonly ok: false; readonly reason: string };
+
+function openTarget(name: string, open: () => string): Target {
+  try {
+    return { ok: true, device: open() };
+  } catch (e) {
+    // Kiln's errors (no driver, no device, a failing driver call) say what went wrong; others
+    // (a binding the driver rejects) are named, and the other target still runs.
+    return { ok: false, reason: `${name}: ${e instanceof KilnError ? '' : `${(e as Error).name}: `}${(e as Error).message}` };
+  }
+}
+
+/** Replays the cases of `dirs` with `replay`, printing failures and a summary; the failure count. */
+function replayAll(label: string, dirs: readonly string[], replay: (file: string) => CaseResult, out: (s: string) => void, elapsed: () => string): { results: CaseResult[]; failed: number } {
+  const results: CaseResult[] = [];
+  for (const dir of dirs) {
+    if (!existsSync(dir)) {
+      results.push({ file: dir, name: dir, ok: false, detail: 'no such folder' });
+      continue;
+    }
+    const files = jsonFiles(dir);
+    out(`replaying ${files.length} ${label} cases from ${dir}`);
+    for (const f of files) {
+      const r = replay(f);
+      results.push(r);
+      // Failures show as they happen (the summary repeats the first ones).
+      if (!r.ok && results.filter((x) => !x.ok).length <= 20) out(`  FAIL ${r.name}: ${r.detail}`);
+    }
+  }
+  const bad = results.filter((r) => !r.ok);
+  out(`\n${label} correctness: ${results.length - bad.length} passed, ${bad.length} failed (${elapsed()})`);
+  for (const r of bad.slice(0, 20)) out(`  FAIL ${r.name}\n       ${r.detail}`);
+  if (bad.length > 20) out(`  ... and ${bad.length - 20} more`);
+  return { results, failed: bad.length };
+}
+
+function parseBenchFiles(files: readonly string[]): BenchCase[] {
+  return files.flatMap((f) => {
+    try {
+      return [parseBenchCase(readFileSync(f, 'utf8'))];
+    } catch {
+      return [];
+    }
+  });
+}
+
 function main(): number {
   const { values } = parseArgs({
     options: {
       cases: { type: 'string', multiple: true },
       bench: { type: 'string' },
+      'vulkan-cases': { type: 'string', multiple: true },
+      'vulkan-bench': { type: 'string' },
       runs: { type: 'string', default: '20' },
       'skip-torch': { type: 'boolean', default: false },
       python: { type: 'string', default: 'python3' },
@@ -246,75 +183,127 @@ function main(): number {
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help || (!values.cases && !values.bench)) {
+  const wantCuda = !!(values.cases || values.bench), wantVulkan = !!(values['vulkan-cases'] || values['vulkan-bench']);
+  if (values.help || (!wantCuda && !wantVulkan)) {
     process.stdout.write(USAGE);
     return 0;
   }
   const runs = Number(values.runs);
-  const ctx = cudaContext();
   const out = (s: string) => process.stdout.write(`${s}\n`);
-  out(`device: ${ctx.info.name} (sm_${ctx.info.computeCapability.join('')}, ${ctx.info.multiprocessors} SMs), driver ${ctx.info.driver}`);
+  const report: Record<string, unknown> = {};
+  let cuda: CudaContext | undefined;
+  const cudaTarget: Target | undefined = wantCuda
+    ? openTarget('CUDA', () => {
+        cuda = cudaContext();
+        const i = cuda.info;
+        report.device = i;
+        return `${i.name} (sm_${i.computeCapability.join('')}, ${i.multiprocessors} SMs), driver ${i.driver}`;
+      })
+    : undefined;
+  const vulkanTarget: Target | undefined = wantVulkan
+    ? openTarget('Vulkan', () => {
+        const v = vulkanDevice();
+        report.vulkan = v;
+        const all = v.devices.map((d) => `${d.index}: ${d.name} (${d.type})`).join('; ');
+        return `${v.info.name} (${v.info.type}, Vulkan ${v.info.apiVersion}${v.timestamps ? ', timestamps' : ', no timestamps: wall-clock timing'}) of [${all}]`;
+      })
+    : undefined;
+  for (const [label, t] of [['CUDA', cudaTarget], ['Vulkan', vulkanTarget]] as const) {
+    if (!t) continue;
+    out(t.ok ? `${label} device: ${t.device}` : `${label} unavailable, its cases and benchmarks are skipped: ${t.reason}`);
+  }
+  const vk = report.vulkan as ReturnType<typeof vulkanDevice> | undefined;
+  if (vk && vk.info.type === 'cpu') out(`note: the Vulkan device is a CPU implementation: no GPU's Vulkan driver (ICD) was found, or KILN_VULKAN_DEVICE chose it`);
+  report.unavailable = [cudaTarget, vulkanTarget].flatMap((t) => (t && !t.ok ? [t.reason] : []));
+  if (!cudaTarget?.ok && !vulkanTarget?.ok) {
+    process.stderr.write(`check: no GPU could be used\n`);
+    if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 1));
+    return 2;
+  }
   let failed = 0;
-  const report: Record<string, unknown> = { device: ctx.info };
-
   const t0 = performance.now();
   const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
   // (a) correctness
-  const results: CaseResult[] = [];
-  for (const dir of values.cases ?? []) {
-    const files = jsonFiles(dir);
-    out(`replaying ${files.length} cases from ${dir}`);
-    for (const f of files) {
-      const r = replayCase(ctx, f);
-      results.push(r);
-      // Failures show as they happen (the summary repeats the first ones).
-      if (!r.ok && results.filter((x) => !x.ok).length <= 20) out(`  FAIL ${r.name}: ${r.detail}`);
-    }
+  if (cuda && values.cases) {
+    const r = replayAll('CUDA', values.cases, (f) => replayCase(cuda!, f), out, elapsed);
+    failed += r.failed;
+    report.cases = r.results;
   }
-  if (values.cases) {
-    const bad = results.filter((r) => !r.ok);
-    failed += bad.length;
-    out(`\ncorrectness: ${results.length - bad.length} passed, ${bad.length} failed (${elapsed()})`);
-    for (const r of bad.slice(0, 20)) out(`  FAIL ${r.name}\n       ${r.detail}`);
-    if (bad.length > 20) out(`  ... and ${bad.length - 20} more`);
-    report.cases = results;
+  if (vulkanTarget?.ok && values['vulkan-cases']) {
+    const r = replayAll('Vulkan', values['vulkan-cases'], replayVulkanCase, out, elapsed);
+    failed += r.failed;
+    report.vulkanCases = r.results;
   }
 
   // (b) benchmarks, (c) PyTorch and the table
-  if (values.bench) {
-    const files = jsonFiles(values.bench);
-    const bench = files.map((f) => runBench(ctx, f, runs));
-    const cases = files.flatMap((f) => {
-      try {
-        return [parseBenchCase(readFileSync(f, 'utf8'))];
-      } catch {
-        return [];
-      }
-    });
-    const torch: TorchRef = values['skip-torch'] ? { results: {}, error: 'skipped' } : runTorch(values.python!, cases, runs);
-    if (torch.error) out(`\nPyTorch: ${torch.error}`);
-    else out(`\nPyTorch ${torch.torch} on ${torch.device}`);
-    const rows: string[][] = [['workload', 'Kiln', 'PyTorch', 'PyTorch time / Kiln time', 'check']];
-    const fmt = (c: BenchCase | undefined, ms: number | undefined) => (ms === undefined ? '-' : c ? rate(c, ms) : `${ms.toFixed(3)} ms`);
-    const ratio = (k?: number, t?: number) => (k && t ? `${(t / k).toFixed(2)}x` : '-');
-    for (const b of bench) {
-      const c = cases.find((x) => x.workload === b.workload);
-      if (b.error) {
-        failed++;
-        rows.push([b.name, `ERROR`, '-', '-', b.error.slice(0, 200)]);
-        continue;
-      }
-      if (b.check && !b.check.startsWith('ok') && !b.check.startsWith('see')) failed++;
-      if (b.copyMs !== undefined && c?.copyBytes) {
-        const copyCase = { ...c, metric: { unit: 'GB/s' as const, bytes: 2 * c.copyBytes } };
-        rows.push([`device copy (${c.copyBytes} bytes)`, fmt(copyCase, b.copyMs), fmt(copyCase, torch.results.copy), ratio(b.copyMs, torch.results.copy), '']);
-      }
-      rows.push([b.name, fmt(c, b.ms), fmt(c, torch.results[b.workload]), ratio(b.ms, torch.results[b.workload]), b.check ?? '']);
-    }
-    out(`\n${table(rows)}\n(${elapsed()})`);
-    report.bench = bench;
-    report.torch = torch;
+  if (!values.bench && !values['vulkan-bench']) {
+    if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 1));
+    return failed ? 1 : 0;
   }
+  const benchFiles = (dir: string | undefined) => {
+    if (dir && !existsSync(dir)) {
+      out(`FAIL no such benchmark folder: ${dir}`);
+      failed++;
+      return [];
+    }
+    return dir ? jsonFiles(dir) : [];
+  };
+  const cudaFiles = benchFiles(values.bench), vkFiles = benchFiles(values['vulkan-bench']);
+  const cudaBench = cuda ? cudaFiles.map((f) => runBench(cuda!, f, runs)) : [];
+  const vkBench = vulkanTarget?.ok ? vkFiles.map((f) => runVulkanBench(f, runs)) : [];
+  const cases: BenchShape[] = [...parseBenchFiles(cudaFiles), ...readVulkanBenchCases(vkFiles)];
+  const byWorkload = new Map<Workload, BenchShape>();
+  for (const c of cases) if (!byWorkload.has(c.workload)) byWorkload.set(c.workload, c);
+  const torch: TorchRef = values['skip-torch'] ? { results: {}, error: 'skipped' } : runTorch(values.python!, [...byWorkload.values()], runs);
+  if (torch.error) out(`\nPyTorch: ${torch.error}`);
+  else out(`\nPyTorch ${torch.torch} on ${torch.device}`);
+
+  const rows: string[][] = [['workload', 'Kiln CUDA', 'Kiln Vulkan', 'PyTorch', 'PyTorch/CUDA', 'PyTorch/Vulkan', 'check']];
+  const ratio = (k?: number, t?: number) => (k && t ? `${(t / k).toFixed(2)}x` : '-');
+  // A cell of a target: its rate, ERROR, or why there is none.
+  const cell = (target: Target | undefined, asked: boolean, b: BenchResult | undefined, ms: number | undefined, fmt: (ms: number) => string) =>
+    !asked || !target ? '-' : !target.ok ? 'unavailable' : b?.error ? 'ERROR' : ms === undefined ? '-' : fmt(ms);
+  for (const [workload, c] of byWorkload) {
+    const cb = cudaBench.find((b) => b.workload === workload), vb = vkBench.find((b) => b.workload === workload);
+    const cAsked = cudaFiles.length > 0, vAsked = vkFiles.length > 0;
+    for (const b of [cb, vb]) {
+      if (b?.error) failed++;
+      else if (checkFailed(b?.check)) failed++;
+    }
+    const checks = [
+      ...(cb ? [`cuda: ${cb.error ?? cb.check ?? ''}`] : []),
+      ...(vb ? [`vulkan: ${vb.error ?? vb.check ?? ''}`] : []),
+    ].map((x) => x.slice(0, 200));
+    if (c.copyBytes && (cb?.copyMs !== undefined || vb?.copyMs !== undefined || torch.results.copy !== undefined)) {
+      const copy = (ms: number) => rate({ unit: 'GB/s', bytes: 2 * c.copyBytes! }, ms);
+      rows.push([
+        `device copy (${c.copyBytes} bytes)`,
+        cell(cudaTarget, cAsked, cb, cb?.copyMs, copy),
+        cell(vulkanTarget, vAsked, vb, vb?.copyMs, copy),
+        torch.results.copy === undefined ? '-' : copy(torch.results.copy),
+        ratio(cb?.copyMs, torch.results.copy),
+        ratio(vb?.copyMs, torch.results.copy),
+        '',
+      ]);
+    }
+    const t = torch.results[workload];
+    const names = [...new Set([cb?.name, vb?.name].filter((n): n is string => !!n && !n.endsWith('.json')))];
+    rows.push([
+      names.join(' / ') || workload,
+      cell(cudaTarget, cAsked, cb, cb?.ms, (ms) => rate(c.metric, ms)),
+      cell(vulkanTarget, vAsked, vb, vb?.ms, (ms) => rate(c.metric, ms)),
+      t === undefined ? '-' : rate(c.metric, t),
+      ratio(cb?.ms, t),
+      ratio(vb?.ms, t),
+      checks.join('; '),
+    ]);
+  }
+  out(`\n${table(rows)}`);
+  out(`(ratios: PyTorch's time / Kiln's, above 1: Kiln is faster. Kiln CUDA: CUDA events around each run; Kiln Vulkan: ${vkBench.find((b) => b.method)?.method ?? 'not run'}, inputs resident on the device; ${elapsed()})`);
+  report.bench = cudaBench;
+  report.vulkanBench = vkBench;
+  report.torch = torch;
   if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 1));
   return failed ? 1 : 0;
 }

@@ -19,6 +19,7 @@ export const VK = {
   STYPE_SUBMIT_INFO: 4,
   STYPE_MEMORY_ALLOCATE_INFO: 5,
   STYPE_FENCE_CREATE_INFO: 8,
+  STYPE_QUERY_POOL_CREATE_INFO: 11,
   STYPE_BUFFER_CREATE_INFO: 12,
   STYPE_SHADER_MODULE_CREATE_INFO: 16,
   STYPE_PIPELINE_SHADER_STAGE_CREATE_INFO: 18,
@@ -54,6 +55,11 @@ export const VK = {
   STAGE_COMPUTE_SHADER: 0x800,
   STAGE_TRANSFER: 0x1000,
   STAGE_HOST: 0x4000,
+  STAGE_BOTTOM_OF_PIPE: 0x2000,
+  // timestamp queries (timing)
+  QUERY_TYPE_TIMESTAMP: 2,
+  QUERY_RESULT_64_BIT: 0x1,
+  QUERY_RESULT_WAIT: 0x2,
   ACCESS_SHADER_READ: 0x20,
   ACCESS_SHADER_WRITE: 0x40,
   ACCESS_TRANSFER_READ: 0x800,
@@ -138,6 +144,9 @@ const SubmitInfo = koffi.struct('KilnVkSubmitInfo', {
   commandBufferCount: 'uint32_t', pCommandBuffers: 'void **', signalSemaphoreCount: 'uint32_t', pSignalSemaphores: H,
 });
 const FenceCreateInfo = koffi.struct('KilnVkFenceCreateInfo', { sType: 'uint32_t', pNext: H, flags: 'uint32_t' });
+const QueryPoolCreateInfo = koffi.struct('KilnVkQueryPoolCreateInfo', {
+  sType: 'uint32_t', pNext: H, flags: 'uint32_t', queryType: 'uint32_t', queryCount: 'uint32_t', pipelineStatistics: 'uint32_t',
+});
 
 // ---- byte layouts of the output structs read by offset -------------------------------------
 
@@ -159,6 +168,9 @@ export const LIMITS = {
   maxComputeWorkGroupCount: 220,
   maxComputeWorkGroupInvocations: 232,
   maxComputeWorkGroupSize: 236,
+  timestampComputeAndGraphics: 420,
+  /** float: nanoseconds per timestamp tick. */
+  timestampPeriod: 424,
 } as const;
 /** VkPhysicalDeviceFeatures: 55 VkBool32s; shaderFloat64 is the 40th. */
 export const FEATURES = { size: 55 * 4, shaderFloat64: 39 * 4 } as const;
@@ -168,7 +180,7 @@ export const MEMORY_PROPS = { size: 520, typeCount: 0, types: 4, heapCount: 260,
 export const FLOAT_CONTROLS = { size: 16 + 17 * 4, preserveF32: 16 + 3 * 4, preserveF64: 16 + 4 * 4 } as const;
 /** VkExtensionProperties: extensionName[256], specVersion. */
 export const EXTENSION_PROPS_SIZE = 260;
-/** VkQueueFamilyProperties: 24 bytes, queueFlags first, then queueCount. */
+/** VkQueueFamilyProperties: 24 bytes, queueFlags first, then queueCount, then timestampValidBits. */
 export const QUEUE_FAMILY_SIZE = 24;
 
 // ---- functions -----------------------------------------------------------------------------
@@ -226,6 +238,11 @@ export interface VulkanApi {
   destroyFence(dev: Handle, f: Handle, alloc: null): void;
   waitForFences(dev: Handle, n: number, fences: Handle[], all: number, timeout: bigint): number;
   resetFences(dev: Handle, n: number, fences: Handle[]): number;
+  createQueryPool(dev: Handle, info: object, alloc: null, out: [Handle | null]): number;
+  destroyQueryPool(dev: Handle, pool: Handle, alloc: null): void;
+  cmdResetQueryPool(cmd: Handle, pool: Handle, first: number, count: number): void;
+  cmdWriteTimestamp(cmd: Handle, stage: number, pool: Handle, query: number): void;
+  getQueryPoolResults(dev: Handle, pool: Handle, first: number, count: number, bytes: number, out: Buffer, stride: number, flags: number): number;
 }
 
 /** The loader's library names, most specific first. */
@@ -310,6 +327,11 @@ export function vulkanApi(): VulkanApi {
     destroyFence: f('vkDestroyFence', 'void', [H, H, H]),
     waitForFences: f('vkWaitForFences', 'int', [H, 'uint32_t', 'void **', 'uint32_t', 'uint64_t']),
     resetFences: f('vkResetFences', 'int', [H, 'uint32_t', 'void **']),
+    createQueryPool: f('vkCreateQueryPool', 'int', [H, p(QueryPoolCreateInfo), H, out('void **')]),
+    destroyQueryPool: f('vkDestroyQueryPool', 'void', [H, H, H]),
+    cmdResetQueryPool: f('vkCmdResetQueryPool', 'void', [H, H, 'uint32_t', 'uint32_t']),
+    cmdWriteTimestamp: f('vkCmdWriteTimestamp', 'void', [H, 'uint32_t', H, 'uint32_t']),
+    getQueryPoolResults: f('vkGetQueryPoolResults', 'int', [H, H, 'uint32_t', 'uint32_t', 'size_t', 'uint8_t *', 'uint64_t', 'uint32_t']),
   } as unknown as VulkanApi;
   return api;
 }

@@ -95,9 +95,11 @@ export class Recorder {
     const need = Math.ceil(bytes / 16) * 16;
     if (this.staging && this.stagingUsed + need > this.staging.buffers[0]!.bytes && this.stagingUsed > 0) this.flush();
     if (!this.staging || need > this.staging.buffers[0]!.bytes) {
-      // Only reached with nothing pending on the old staging buffer.
+      // Only reached with nothing pending on the old staging buffer. (Sized before the old one
+      // is destroyed: destroy empties its buffer list.)
+      const bytes = Math.max(need, 1 << 20, 2 * (this.staging?.buffers[0]?.bytes ?? 0));
       this.staging?.destroy();
-      this.staging = new MemoryBlock(this.ctx, [Math.max(need, 1 << 20, 2 * (this.staging?.buffers[0]!.bytes ?? 0))], true, 'staging buffer');
+      this.staging = new MemoryBlock(this.ctx, [bytes], true, 'staging buffer');
     }
     const offset = this.stagingUsed;
     this.stagingUsed += need;
@@ -128,6 +130,24 @@ export class Recorder {
     const s = this.stage(bytes);
     this.copy(src.buffer, offset, s.buffer.buffer, s.offset, bytes);
     this.afterFlush.push(() => done(s.buffer.mapped!.subarray(s.offset, s.offset + bytes)));
+  }
+
+  /** Resets queries `first`..`first + count - 1` of `pool` (before they are written again). */
+  resetQueries(pool: Handle, first: number, count: number): void {
+    this.begin();
+    this.ctx.api.cmdResetQueryPool(this.cmd, pool, first, count);
+    this.dirty = true;
+  }
+
+  /** Writes a timestamp into query `query` of `pool` once every command recorded before has
+   * completed; commands recorded after it wait for those (timing: bench/gpu). */
+  timestamp(pool: Handle, query: number): void {
+    this.begin();
+    this.ctx.api.cmdWriteTimestamp(this.cmd, VK.STAGE_BOTTOM_OF_PIPE, pool, query);
+    this.barrier(ALL_STAGES, ALL_STAGES, WRITES, ALL_ACCESS);
+    this.written.clear();
+    this.read.clear();
+    this.dirty = true;
   }
 
   /** Submits the recorded commands, waits for them, then runs the pending reads. */
