@@ -5,7 +5,7 @@ import { compileModuleSync } from './codegen/llvm/index.ts';
 import { fuse, planMemory, type FusedProgram, type MemoryPlan } from './fuse/index.ts';
 import { aval, type Func, type Var } from './ir/ir.ts';
 import { lowerKernel, MAX_INLINE_CONSTANT } from './lower/index.ts';
-import type { LoopKernel } from './lower/loop-ir.ts';
+import type { KernelParam, LoopKernel } from './lower/loop-ir.ts';
 import { optimize } from './passes/index.ts';
 import type { CudaModule, ExecBuffer, ExecProgram, ExecStep, VulkanModule } from '../runtime/executable.ts';
 import { emitKernel, storageOf } from './codegen/spirv/index.ts';
@@ -203,26 +203,51 @@ export function compileForCuda(fns: readonly Func[], opts: CudaCompileOptions = 
  * new scratch buffers of the program, one set per launch step.
  */
 function splitLaunches(p: ExecProgram, launches: ReadonlyMap<string, readonly GpuKernel[]>, own: ReadonlyMap<string, number>): ExecProgram {
+  const gpuOf = (kernel: string) => {
+    const gks = launches.get(kernel);
+    if (!gks) throw new Error(`pipeline: no GPU kernels for ${kernel}`);
+    return gks;
+  };
+  return withScratch(
+    p,
+    (kernel) => (gpuOf(kernel)[0]?.params ?? []).slice(own.get(kernel) ?? 0),
+    (s, args) => gpuOf(s.kernel).map((g) => ({ kind: 'launch', kernel: g.name, args })),
+  );
+}
+
+type LaunchStep = Extract<ExecStep, { kind: 'launch' }>;
+
+/**
+ * A program (and its regions) whose launch steps pass scratch buffers after their own: for
+ * each launch step, `scratchOf(kernel)` lists the parameters the GPU mapping added, each
+ * becomes a new scratch buffer of the program (one set per launch step: the runtime allocates
+ * them once per program), and `rewrite` gives the steps that replace it, with the arguments
+ * extended.
+ */
+function withScratch(
+  p: ExecProgram,
+  scratchOf: (kernel: string) => readonly KernelParam[],
+  rewrite: (s: LaunchStep, args: readonly number[]) => ExecStep[] = (s, args) => [{ ...s, args }],
+): ExecProgram {
   const buffers: ExecBuffer[] = [...p.buffers];
+  const sub = (q: ExecProgram) => withScratch(q, scratchOf, rewrite);
   const steps = p.steps.flatMap((s): ExecStep[] => {
     switch (s.kind) {
       case 'launch': {
-        const gks = launches.get(s.kernel);
-        if (!gks) throw new Error(`pipeline: no GPU kernels for ${s.kernel}`);
-        const extra = (gks[0]?.params ?? []).slice(own.get(s.kernel) ?? 0).map((q) => {
+        const extra = scratchOf(s.kernel).map((q) => {
           buffers.push({ aval: aval([q.size], q.dtype), place: { kind: 'scratch' } });
           return buffers.length - 1;
         });
-        return gks.map((g) => ({ kind: 'launch', kernel: g.name, args: [...s.args, ...extra] }));
+        return rewrite(s, [...s.args, ...extra]);
       }
       case 'copy':
         return [s];
       case 'cond':
-        return [{ ...s, branches: s.branches.map((b) => splitLaunches(b, launches, own)) }];
+        return [{ ...s, branches: s.branches.map(sub) }];
       case 'while':
-        return [{ ...s, cond: splitLaunches(s.cond, launches, own), body: splitLaunches(s.body, launches, own) }];
+        return [{ ...s, cond: sub(s.cond), body: sub(s.body) }];
       case 'scan':
-        return [{ ...s, body: splitLaunches(s.body, launches, own) }];
+        return [{ ...s, body: sub(s.body) }];
       default:
         return s satisfies never;
     }
@@ -234,8 +259,9 @@ export interface VulkanCompileOptions extends CompileOptions {
   /** Whether the device supports 64-bit floats (shaderFloat64); default true (the runtime
    * checks the module's requirement against its device). */
   readonly float64?: boolean;
-  /** Invocations per workgroup of one-per-item launches (default 128, which every Vulkan
-   * device supports). */
+  /** Invocations per workgroup: of one-per-item launches, and the most of cooperative ones
+   * (reductions, the tiled matmul, which needs 256). Default 256, which every Vulkan GPU of
+   * interest supports; the runtime checks it against its device (maxComputeWorkGroupInvocations). */
   readonly workgroupSize?: number;
   /** Keep NaN, ±inf and -0 exactly (needs VK_KHR_shader_float_controls); default true. */
   readonly preserveNanInf?: boolean;
@@ -255,26 +281,37 @@ export interface CompiledVulkan {
   readonly spirvMs: number;
 }
 
-/** Compiles functions for Vulkan compute: one SPIR-V module per kernel (compiler/codegen/spirv). */
+/** Compiles functions for Vulkan compute: one SPIR-V module per kernel (compiler/codegen/spirv).
+ * Long reductions use scratch buffers and a second dispatch, as on CUDA. */
 export function compileForVulkan(fns: readonly Func[], opts: VulkanCompileOptions = {}): CompiledVulkan {
   const { funcs, kernels, frontMs } = compileFront(fns, opts);
   const t0 = performance.now();
   let float64 = false;
+  const scratch = new Map<string, readonly KernelParam[]>();
+  const params = new Map<string, readonly KernelParam[]>();
   const vkKernels = kernels.map((k) => {
     const e = emitKernel(k, {
       float64: opts.float64, preserveNanInf: opts.preserveNanInf, maxBindings: opts.maxBindings ?? 32, loopLimit: opts.loopLimit,
-      map: opts.workgroupSize ? { block: opts.workgroupSize } : undefined,
+      map: { scratch: true, ...(opts.workgroupSize ? { block: opts.workgroupSize } : {}) },
     });
     float64 ||= e.usesFloat64;
+    scratch.set(k.name, e.params.slice(k.params.length));
+    params.set(k.name, e.params);
     return {
       name: k.name,
       spirv: e.words,
-      bindings: k.params.map((p) => ({ storage: storageOf(p.dtype), size: p.size, writes: p.role !== 'in' })),
+      bindings: e.params.map((p) => ({ storage: storageOf(p.dtype), size: p.size, writes: p.role !== 'in' })),
       dispatches: e.dispatches,
       ...(e.packing ? { packing: e.packing } : {}),
       ...(e.statusBinding !== undefined ? { statusBinding: e.statusBinding } : {}),
     };
   });
   const module: VulkanModule = { targetEnv: 'vulkan1.1', requires: { float64, preserveNanInf: opts.preserveNanInf !== false }, kernels: vkKernels };
-  return { funcs, module, frontMs, spirvMs: performance.now() - t0 };
+  // A kernel's params are what its launch steps pass: its own, then its scratch buffers.
+  const vkFuncs = funcs.map((f) => ({
+    ...f,
+    program: withScratch(f.program, (name) => scratch.get(name) ?? []),
+    kernels: f.kernels.map((k) => ({ ...k, params: params.get(k.name) ?? k.params })),
+  }));
+  return { funcs: vkFuncs, module, frontMs, spirvMs: performance.now() - t0 };
 }

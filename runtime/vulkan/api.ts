@@ -35,6 +35,8 @@ export const VK = {
   STYPE_MEMORY_BARRIER: 46,
   STYPE_PHYSICAL_DEVICE_PROPERTIES_2: 1000059001,
   STYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES: 1000197000,
+  STYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES: 1000094000,
+  SUBGROUP_FEATURE_SHUFFLE: 0x10,
   // flags and enums
   QUEUE_COMPUTE: 0x2,
   MEMORY_DEVICE_LOCAL: 0x1,
@@ -178,6 +180,9 @@ export const FEATURES = { size: 55 * 4, shaderFloat64: 39 * 4 } as const;
 export const MEMORY_PROPS = { size: 520, typeCount: 0, types: 4, heapCount: 260, heaps: 264 } as const;
 /** VkPhysicalDeviceFloatControlsProperties (sType, pNext, then 17 u32): preserve NaN/Inf/±0. */
 export const FLOAT_CONTROLS = { size: 16 + 17 * 4, preserveF32: 16 + 3 * 4, preserveF64: 16 + 4 * 4 } as const;
+/** VkPhysicalDeviceSubgroupProperties (Vulkan 1.1): sType, pNext, subgroupSize,
+ * supportedStages, supportedOperations, quadOperationsInAllStages. */
+export const SUBGROUP_PROPS = { size: 32, subgroupSize: 16, supportedStages: 20, supportedOperations: 24 } as const;
 /** VkExtensionProperties: extensionName[256], specVersion. */
 export const EXTENSION_PROPS_SIZE = 260;
 /** VkQueueFamilyProperties: 24 bytes, queueFlags first, then queueCount, then timestampValidBits. */

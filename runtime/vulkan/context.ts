@@ -4,7 +4,7 @@
 //
 // Device choice: KILN_VULKAN_DEVICE=<index or name substring> if set, else the first discrete
 // GPU, else an integrated GPU, else a virtual GPU, else a CPU implementation (lavapipe).
-import { addressOf, EXTENSION_PROPS_SIZE, FEATURES, FLOAT_CONTROLS, LIMITS, MEMORY_PROPS, PROPS, QUEUE_FAMILY_SIZE, VK, vulkanApi, type Handle, type VulkanApi } from './api.ts';
+import { addressOf, EXTENSION_PROPS_SIZE, FEATURES, FLOAT_CONTROLS, LIMITS, MEMORY_PROPS, PROPS, QUEUE_FAMILY_SIZE, SUBGROUP_PROPS, VK, vulkanApi, type Handle, type VulkanApi } from './api.ts';
 import { check, VulkanUnavailableError } from './errors.ts';
 
 export type VulkanDeviceType = 'discrete' | 'integrated' | 'virtual' | 'cpu' | 'other';
@@ -17,6 +17,11 @@ export interface VulkanDeviceInfo {
   /** shaderFloat64: 64-bit floats in shaders. */
   readonly float64: boolean;
   readonly maxWorkgroupInvocations: number;
+  /** maxComputeWorkGroupSize: the most invocations along each workgroup axis. */
+  readonly maxWorkgroupSize: readonly [number, number, number];
+  /** Invocations per subgroup (Vulkan 1.1; 0 when unknown), and whether compute shaders may
+   * shuffle within one (VK_SUBGROUP_FEATURE_SHUFFLE_BIT). */
+  readonly subgroup: { readonly size: number; readonly shuffle: boolean };
   readonly maxWorkgroupCount: readonly [number, number, number];
   readonly maxSharedMemoryBytes: number;
   readonly maxStorageBufferRange: number;
@@ -73,6 +78,18 @@ function describe(a: VulkanApi, pd: Handle, index: number): VulkanDeviceInfo {
     a.getPhysicalDeviceProperties2(pd, p2);
     preserve = { f32: fc.readUInt32LE(FLOAT_CONTROLS.preserveF32) !== 0, f64: fc.readUInt32LE(FLOAT_CONTROLS.preserveF64) !== 0 };
   }
+  let subgroup = { size: 0, shuffle: false };
+  if (api >= VK.API_VERSION_1_1) {
+    const sg = Buffer.alloc(SUBGROUP_PROPS.size);
+    sg.writeUInt32LE(VK.STYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES, 0);
+    const p2 = Buffer.alloc(16 + PROPS.size + 64);
+    p2.writeUInt32LE(VK.STYPE_PHYSICAL_DEVICE_PROPERTIES_2, 0);
+    p2.writeBigUInt64LE(addressOf(sg), 8);
+    a.getPhysicalDeviceProperties2(pd, p2);
+    const compute = (sg.readUInt32LE(SUBGROUP_PROPS.supportedStages) & VK.SHADER_STAGE_COMPUTE) !== 0;
+    const ops = sg.readUInt32LE(SUBGROUP_PROPS.supportedOperations);
+    subgroup = { size: sg.readUInt32LE(SUBGROUP_PROPS.subgroupSize), shuffle: compute && (ops & VK.SUBGROUP_FEATURE_SHUFFLE) !== 0 };
+  }
   const feats = Buffer.alloc(FEATURES.size);
   a.getPhysicalDeviceFeatures(pd, feats);
   const L = PROPS.limits;
@@ -84,6 +101,8 @@ function describe(a: VulkanApi, pd: Handle, index: number): VulkanDeviceInfo {
     apiVersion: version(props.readUInt32LE(PROPS.apiVersion)),
     float64: feats.readUInt32LE(FEATURES.shaderFloat64) !== 0,
     maxWorkgroupInvocations: props.readUInt32LE(L + LIMITS.maxComputeWorkGroupInvocations),
+    maxWorkgroupSize: [0, 1, 2].map((i) => props.readUInt32LE(L + LIMITS.maxComputeWorkGroupSize + 4 * i)) as [number, number, number],
+    subgroup,
     maxWorkgroupCount: [0, 1, 2].map((i) => props.readUInt32LE(L + LIMITS.maxComputeWorkGroupCount + 4 * i)) as [number, number, number],
     maxSharedMemoryBytes: props.readUInt32LE(L + LIMITS.maxComputeSharedMemorySize),
     maxStorageBufferRange: props.readUInt32LE(L + LIMITS.maxStorageBufferRange),

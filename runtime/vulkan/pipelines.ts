@@ -24,6 +24,14 @@ export function createPipelines(ctx: VulkanContext, k: VulkanKernel): KernelPipe
   if (count > ctx.info.maxStorageBuffersPerStage) {
     throw new VulkanError('vkCreateDescriptorSetLayout', -10, `${where} binds ${count} buffers; ${ctx.info.name} binds at most ${ctx.info.maxStorageBuffersPerStage} per kernel (compile with maxBindings)`);
   }
+  for (const d of k.dispatches) {
+    const [x, y, z] = d.launch.block, max = ctx.info.maxWorkgroupSize;
+    if (x * y * z > ctx.info.maxWorkgroupInvocations || x > max[0] || y > max[1] || z > max[2]) {
+      throw new VulkanError('vkCreateComputePipelines', -13,
+        `${where}, entry ${d.name}: a workgroup of ${x}x${y}x${z} invocations exceeds ${ctx.info.name}'s limits ` +
+          `(maxComputeWorkGroupInvocations ${ctx.info.maxWorkgroupInvocations}, maxComputeWorkGroupSize ${max.join('x')}); compile with a smaller workgroupSize`);
+    }
+  }
   const sm = out();
   check('vkCreateShaderModule', a.createShaderModule(dev, {
     sType: VK.STYPE_SHADER_MODULE_CREATE_INFO, pNext: null, flags: 0, codeSize: k.spirv.byteLength, pCode: k.spirv,

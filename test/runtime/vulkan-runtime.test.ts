@@ -104,8 +104,8 @@ function ints(n: number, seed: number): Int32Array {
 
 describe('Vulkan device choice', () => {
   const dev = (index: number, name: string, type: VulkanDeviceInfo['type']): VulkanDeviceInfo => ({
-    index, name, type, apiVersion: '1.1.0', float64: true, maxWorkgroupInvocations: 256, maxWorkgroupCount: [65535, 65535, 65535],
-    maxSharedMemoryBytes: 32768, maxStorageBufferRange: 1 << 27, maxStorageBuffersPerStage: 32, preserveNanInf: { f32: true, f64: true },
+    index, name, type, apiVersion: '1.1.0', float64: true, maxWorkgroupInvocations: 256, maxWorkgroupSize: [256, 256, 64], maxWorkgroupCount: [65535, 65535, 65535],
+    subgroup: { size: 32, shuffle: true }, maxSharedMemoryBytes: 32768, maxStorageBufferRange: 1 << 27, maxStorageBuffersPerStage: 32, preserveNanInf: { f32: true, f64: true },
   });
   const list = [dev(0, 'llvmpipe (LLVM 15)', 'cpu'), dev(1, 'Intel UHD', 'integrated'), dev(2, 'NVIDIA H100', 'discrete')];
 

@@ -19,6 +19,8 @@ export class Cg {
   f!: SpirvFunction;
   /** Emitted in every loop's continue block (iteration counting, unroll.ts). */
   onBackEdge: (() => void) | undefined;
+  /** Whether float adds and multiplies may fuse (GpuKernel.contract: matrix products only). */
+  contract = false;
 
   constructor(readonly m: SpirvModule) {
     this.tVoid = m.typeVoid();
@@ -78,11 +80,11 @@ export class Cg {
     return this.f.op(Op.ExtInst, type, this.glsl, inst, ...args);
   }
 
-  /** Float add / sub / mul, never contracted into a fused multiply-add (the interpreter rounds
-   * every product and sum, and so must we). */
+  /** Float add / sub / mul, not contracted into a fused multiply-add unless `contract` (the
+   * interpreter rounds every product and sum, and so must elementwise kernels). */
   farith(op: typeof Op.FAdd | typeof Op.FSub | typeof Op.FMul, type: number, a: number, b: number): number {
     const id = this.f.op(op, type, a, b);
-    this.m.decorate(id, Decoration.NoContraction);
+    if (!this.contract) this.m.decorate(id, Decoration.NoContraction);
     return id;
   }
 

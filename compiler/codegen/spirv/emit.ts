@@ -3,8 +3,10 @@
 // top-level statements cut into consecutive launches, each a block program of per-thread
 // loop-IR sections, barriers, uniform loops and warp shuffles).
 //
-// Interface: param i of the kernel is binding i of descriptor set 0, a storage buffer holding
-// a Block struct with one runtime array. Element storage follows Kiln's host layout:
+// Interface: param i of the launches (the loop kernel's params, then any scratch buffers the
+// mapping adds with MapOptions.scratch: partials of two-pass reductions) is binding i of
+// descriptor set 0, a storage buffer holding a Block struct with one runtime array. Element
+// storage follows Kiln's host layout:
 //   f32, f16, bf16 → 32-bit floats (host arrays hold f16 / bf16 widened to f32);
 //   f64 → 64-bit floats (needs the device's shaderFloat64);
 //   i32 → 32-bit ints;
@@ -14,10 +16,12 @@
 // Indices are 32-bit (a mapping that needs 64-bit indices is refused). Shared arrays are
 // Workgroup variables and thread locals Function variables (bool held as i32 0/1 in both);
 // a warp shuffle goes through a Workgroup array between two barriers, which works for any
-// subgroup size (Vulkan devices have 4 to 128 lanes). THREAD_VAR is LocalInvocationId.x and
-// BLOCK_VARS are WorkgroupId.
+// subgroup size (Vulkan devices have 4 to 128 lanes; lavapipe 8), so no subgroup operation
+// is needed. Loops the mapping marks for unrolling (GpuKernel.unroll) are written out, and
+// only launches marked `contract` (matrix products) let float products and sums fuse.
+// THREAD_VAR is LocalInvocationId.x and BLOCK_VARS are WorkgroupId.
 import type { DType } from '../../ir/dtype.ts';
-import type { Expr, LoopKernel, ScalarType, Stmt } from '../../lower/loop-ir.ts';
+import type { Expr, KernelParam, LoopKernel, ScalarType, Stmt } from '../../lower/loop-ir.ts';
 import { BLOCK_VARS, THREAD_VAR, blockThreads, mapLoopKernel, type BlockStmt, type GpuArray, type GpuKernel, type MapOptions } from '../../gpu/index.ts';
 import type { GpuLaunch } from '../../../runtime/executable.ts';
 import { SpirvError, SpirvModule } from './builder.ts';
@@ -68,7 +72,7 @@ export interface KernelPacking {
   readonly place: readonly { readonly binding: number; readonly offset: number }[];
 }
 
-export function packParams(k: LoopKernel): KernelPacking {
+export function packParams(k: { readonly params: readonly KernelParam[] }): KernelPacking {
   const buffers: { storage: BufferStorage; size: number }[] = [];
   const place = k.params.map((p) => {
     const st = storageOf(p.dtype);
@@ -92,6 +96,9 @@ export interface EmittedKernel {
   /** The launches that compute the kernel, in order (each takes all of its parameters). */
   readonly dispatches: readonly EmittedDispatch[];
   readonly usesFloat64: boolean;
+  /** The launches' parameters: the loop kernel's, then any scratch buffers the mapping added
+   * (MapOptions.scratch), which the caller allocates and passes after the kernel's own. */
+  readonly params: readonly KernelParam[];
 }
 
 export interface SpirvEmitOptions {
@@ -121,6 +128,12 @@ export interface SpirvEmitOptions {
 export const VULKAN_MAX_GROUPS = 65535;
 /** Vulkan guarantees 128 invocations per workgroup. */
 export const VULKAN_MIN_INVOCATIONS = 128;
+/**
+ * Invocations per workgroup when the device is not known at compile time: every Vulkan GPU of
+ * interest allows 256 (the tiled matmul needs that many); the runtime checks each dispatch
+ * against its device's limits when it creates the pipeline.
+ */
+export const VULKAN_DEFAULT_WORKGROUP = 256;
 
 type Binding =
   | { readonly kind: 'val'; readonly id: number; readonly t: ScalarType }
@@ -152,12 +165,19 @@ class KernelEmitter {
   private unroll: ReadonlyMap<object, number> = new Map();
   /** Entry-point function ids. */
   private readonly entries: number[] = [];
+  /** The launches of the kernel (compiler/gpu's mapping) and their parameters. */
+  private readonly launches: readonly GpuKernel[];
+  private readonly params: readonly KernelParam[];
+  /** Loop variables of the launch being emitted that are written out completely (GpuKernel.unroll). */
+  private fullUnroll: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly k: LoopKernel,
     private readonly opts: SpirvEmitOptions,
   ) {
     const m = this.m, cg = this.cg;
+    this.launches = mapLoopKernel(k, { maxBlocks: VULKAN_MAX_GROUPS, block: VULKAN_DEFAULT_WORKGROUP, ...opts.map });
+    this.params = this.launches[0]?.params ?? k.params;
     const u3 = m.typeVector(m.typeInt(32, false), 3);
     this.localId = m.globalVariable(m.typePointer(StorageClass.Input, u3), StorageClass.Input, 'local_id');
     m.decorate(this.localId, Decoration.BuiltIn, BuiltIn.LocalInvocationId);
@@ -173,7 +193,7 @@ class KernelEmitter {
       m.decorate(v, Decoration.Binding, i);
       return v;
     };
-    this.packing = opts.maxBindings !== undefined && k.params.length > opts.maxBindings ? packParams(k) : undefined;
+    this.packing = opts.maxBindings !== undefined && this.params.length > opts.maxBindings ? packParams({ params: this.params }) : undefined;
     if (this.packing) {
       const vars = this.packing.buffers.map((b, j) => binding(b.storage, j, `packed_${b.storage}`));
       this.packing.place.forEach((pl) => {
@@ -181,7 +201,7 @@ class KernelEmitter {
         this.bases.push(pl.offset);
       });
     } else {
-      k.params.forEach((p, i) => {
+      this.params.forEach((p, i) => {
         this.buffers.push(binding(storageOf(p.dtype), i, p.name));
         this.bases.push(0);
       });
@@ -198,9 +218,8 @@ class KernelEmitter {
   }
 
   emit(): EmittedKernel {
-    const launches = mapLoopKernel(this.k, { maxBlocks: VULKAN_MAX_GROUPS, block: VULKAN_MIN_INVOCATIONS, ...this.opts.map });
-    const dispatches = launches.map((g) => this.launch(g));
-    if (!launches.length) {
+    const dispatches = this.launches.map((g) => this.launch(g));
+    if (!this.launches.length) {
       // Nothing to compute (an empty kernel): a module needs an entry point to be valid.
       const f = (this.cg.f = this.m.voidFunction(`${this.k.name}_noop`));
       this.m.entryPoint(f.id, `${this.k.name}_noop`, [this.localId, this.groupId]);
@@ -218,13 +237,13 @@ class KernelEmitter {
       }
     }
     const status = this.status ? { statusBinding: this.status.binding } : {};
-    return { name: this.k.name, words: this.m.words(), dispatches, usesFloat64: this.usesFloat64, packing: this.packing, ...status };
+    return { name: this.k.name, words: this.m.words(), dispatches, usesFloat64: this.usesFloat64, packing: this.packing, params: this.params, ...status };
   }
 
   private statusVar(): number {
     if (!this.status) {
       const m = this.m;
-      const binding = this.packing ? this.packing.buffers.length : this.k.params.length;
+      const binding = this.packing ? this.packing.buffers.length : this.params.length;
       const block = m.typeBlock([m.typeRuntimeArray(this.cg.tI32, 4)], [0], 'i32_buffer');
       const v = m.globalVariable(m.typePointer(StorageClass.StorageBuffer, block), StorageClass.StorageBuffer, 'status');
       m.decorate(v, Decoration.DescriptorSet, 0);
@@ -249,7 +268,9 @@ class KernelEmitter {
     if (g.launch.block[1] !== 1 || g.launch.block[2] !== 1) this.fail(`launch ${g.name} has a ${g.launch.block.join('x')} block (only 1-D blocks are supported)`);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(g.name)) this.fail(`launch name '${g.name}' is not an identifier`);
     this.gk = g;
-    const plan = planUnrolling(g.body);
+    this.fullUnroll = new Set(g.unroll ?? []);
+    cg.contract = g.contract === true;
+    const plan = planUnrolling(g.body, this.fullUnroll);
     this.unroll = plan.factors;
     const f = (cg.f = m.voidFunction(g.name));
     const limit = this.opts.loopLimit;
@@ -284,6 +305,7 @@ class KernelEmitter {
     }
     f.terminate(Op.Return, []);
     this.gk = null;
+    cg.contract = false;
     return { name: g.name, launch: g.launch };
   }
 
@@ -311,10 +333,18 @@ class KernelEmitter {
     }
   }
 
-  /** for (i = 0; i < n; i++) body(i), its body copied `factor` times per iteration when unrolled. */
+  /**
+   * for (i = 0; i < n; i++) body(i), its body copied `factor` times per iteration when unrolled,
+   * or written out for every i when the launch asks for it (constant indices let the driver
+   * keep thread-local arrays in registers).
+   */
   private forLoop(n: number, nExpr: Expr, factor: number, name: string, body: (i: number) => void): void {
     const cg = this.cg, I = cg.tI32;
     const trips = tripsOf(nExpr);
+    if (trips !== undefined && this.fullUnroll.has(name)) {
+      for (let i = 0; i < trips; i++) body(cg.i32(i));
+      return;
+    }
     if (factor <= 1 || trips === undefined) return cg.forRange(cg.i32(0), n, body, name, trips);
     const chunks = Math.ceil(trips / factor);
     cg.forRange(cg.i32(0), cg.i32(chunks), (c) => {
@@ -365,26 +395,26 @@ class KernelEmitter {
   // ---- buffers -------------------------------------------------------------------------------
 
   private param(i: number) {
-    const p = this.k.params[i];
-    if (!p) this.fail(`reference to param ${i}, but the kernel has ${this.k.params.length}`);
+    const p = this.params[i];
+    if (!p) this.fail(`reference to param ${i}, but the kernel has ${this.params.length}`);
     return p;
   }
 
   /** The dtype of loop-IR buffer `buf` (a parameter, shared array or thread local). */
   private dtypeOf(buf: number): DType {
-    if (buf < this.k.params.length) return this.param(buf).dtype;
-    const a = this.arrays[buf - this.k.params.length];
+    if (buf < this.params.length) return this.param(buf).dtype;
+    const a = this.arrays[buf - this.params.length];
     if (!a) this.fail(`reference to buffer ${buf}, which is neither a parameter nor an array of the launch`);
     return a.dtype;
   }
 
   private elemPtr(buf: number, idx: number): { ptr: number; type: number } {
     const cg = this.cg;
-    if (buf >= this.k.params.length) {
-      const a = this.arrays[buf - this.k.params.length];
+    if (buf >= this.params.length) {
+      const a = this.arrays[buf - this.params.length];
       if (a?.kind !== 'array') this.fail(`reference to buffer ${buf}, which is neither a parameter nor an array of the launch`);
       const type = this.arrayElem(a.dtype);
-      const sc = buf - this.k.params.length < this.gk!.shared.length ? StorageClass.Workgroup : StorageClass.Function;
+      const sc = buf - this.params.length < this.gk!.shared.length ? StorageClass.Workgroup : StorageClass.Function;
       return { ptr: cg.op(Op.AccessChain, this.m.typePointer(sc, type), a.ptr, idx), type };
     }
     const st = storageOf(this.param(buf).dtype);
@@ -395,7 +425,7 @@ class KernelEmitter {
 
   /** The element index in the parameter's storage buffer (packed parameters start at a base). */
   private at(buf: number, idx: number): number {
-    const base = buf < this.k.params.length ? this.bases[buf]! : 0;
+    const base = buf < this.params.length ? this.bases[buf]! : 0;
     return base ? this.cg.op(Op.IAdd, this.cg.tI32, idx, this.cg.i32(base)) : idx;
   }
 
@@ -408,7 +438,7 @@ class KernelEmitter {
       const { ptr, type } = this.elemPtr(buf, idx);
       return cg.load(type, ptr);
     }
-    if (buf >= this.k.params.length) return cg.op(Op.INotEqual, cg.tBool, cg.load(I, this.elemPtr(buf, idx).ptr), cg.i32(0));
+    if (buf >= this.params.length) return cg.op(Op.INotEqual, cg.tBool, cg.load(I, this.elemPtr(buf, idx).ptr), cg.i32(0));
     const { ptr } = this.elemPtr(buf, cg.op(Op.ShiftRightArithmetic, I, idx, cg.i32(2)));
     const shift = cg.op(Op.ShiftLeftLogical, I, cg.op(Op.BitwiseAnd, I, idx, cg.i32(3)), cg.i32(3));
     const byte = cg.op(Op.BitwiseAnd, I, cg.op(Op.ShiftRightLogical, I, cg.load(I, ptr), shift), cg.i32(0xff));
@@ -424,7 +454,7 @@ class KernelEmitter {
       return;
     }
     const word = cg.sel(I, v, cg.i32(1), cg.i32(0));
-    if (buf >= this.k.params.length) {
+    if (buf >= this.params.length) {
       cg.store(this.elemPtr(buf, idx).ptr, word);
       return;
     }

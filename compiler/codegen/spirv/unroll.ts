@@ -27,19 +27,20 @@ interface LoopInfo {
   readonly innermost: boolean;
 }
 
-function collect(body: readonly (Stmt | BlockStmt)[], outer: number, out: LoopInfo[]): boolean {
+function collect(body: readonly (Stmt | BlockStmt)[], outer: number, out: LoopInfo[], full: ReadonlySet<string>): boolean {
   let hasLoop = false;
   for (const s of body) {
     if (s.k === 'for') {
       hasLoop = true;
       const it = outer * trips(s);
-      const inner = collect(s.body, it, out);
-      out.push({ loop: s, iterations: it, innermost: !inner });
+      const inner = collect(s.body, it, out, full);
+      // A loop written out completely has no back edge of its own.
+      if (!(full.has(s.v) && s.n.k === 'const')) out.push({ loop: s, iterations: it, innermost: !inner });
     } else if (s.k === 'if') {
-      hasLoop = collect(s.then, outer, out) || hasLoop;
-      hasLoop = collect(s.else, outer, out) || hasLoop;
+      hasLoop = collect(s.then, outer, out, full) || hasLoop;
+      hasLoop = collect(s.else, outer, out, full) || hasLoop;
     } else if (s.k === 'threads') {
-      hasLoop = collect(s.body, outer, out) || hasLoop;
+      hasLoop = collect(s.body, outer, out, full) || hasLoop;
     }
   }
   return hasLoop;
@@ -100,10 +101,12 @@ function sizeOf(body: readonly (Stmt | BlockStmt)[]): number {
 /**
  * Unroll factors (> 1) for the loops of a launch's body, so that its estimated iterations per
  * invocation fit the limiter's budget where unrolling innermost constant loops can do it.
+ * Loops over the variables in `full` (with constant trip counts) are written out completely
+ * by the emitter and left out.
  */
-export function planUnrolling(body: readonly BlockStmt[]): UnrollPlan {
+export function planUnrolling(body: readonly BlockStmt[], full: ReadonlySet<string> = new Set()): UnrollPlan {
   const loops: LoopInfo[] = [];
-  collect(body, 1, loops);
+  collect(body, 1, loops, full);
   const total = loops.reduce((s, l) => s + l.iterations, 0);
   const plan = new Map<AnyFor, number>();
   const unknown = loops.some((l) => l.loop.n.k !== 'const');
