@@ -1,8 +1,9 @@
 // The CUDA device: eager ops run as compiled single-op programs on the GPU (cached per
 // primitive, params and operand types), arrays stay in device memory, and jit compiles whole
 // functions for it. Available when a GPU is usable and the compiler can generate PTX.
+import { ptxAvailable } from '../compiler/codegen/ptx/compile.ts';
 import { cudaStatus, cudaContext } from '../runtime/cuda/index.ts';
-import { cudaCompiler, cudaDevice, cudaProgram, uploadArray, type CudaProgram } from './cuda-program.ts';
+import { cudaDevice, cudaProgram, uploadArray, type CudaProgram } from './cuda-program.ts';
 import type { EagerBackend, Unavailable } from './eager.ts';
 import { singleOpBackend } from './single-op-backend.ts';
 
@@ -20,8 +21,11 @@ export const cudaBackend: EagerBackend = singleOpBackend<CudaProgram>({
 export function cudaBackendStatus(): { readonly backends: readonly EagerBackend[]; readonly unavailable: { readonly cuda?: Unavailable } } {
   const s = cudaStatus();
   if (!s.available) return { backends: [], unavailable: { cuda: { reason: s.reason, quiet: s.missing } } };
-  if (!cudaCompiler()) {
-    return { backends: [], unavailable: { cuda: { reason: `a GPU is present (${s.info.name}), but this build's compiler has no CUDA code generator (compileForCuda)` } } };
+  if (!ptxAvailable()) {
+    return {
+      backends: [],
+      unavailable: { cuda: { reason: `a GPU is present (${s.info.name}), but no PTX compiler was found (libnvvm and libdevice of the CUDA toolkit, via CUDA_HOME; or llc-14, opt-14 and llvm-link-14 with libdevice)` } },
+    };
   }
   return { backends: [cudaBackend], unavailable: {} };
 }

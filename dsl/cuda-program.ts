@@ -1,11 +1,9 @@
 // From a traced function to a program on the GPU: compiled by the compiler's CUDA pipeline
-// (compileForCuda, when this build has it) and run by the CUDA executor on device memory.
+// (compileForCuda) and run by the CUDA executor on device memory.
 // Arrays stay on the device between calls; donated arguments lend their blocks to results.
 import type { HostArray } from '../compiler/ir/dtype.ts';
-import { KilnError } from '../compiler/ir/errors.ts';
 import { sizeOf, type AVal, type Func } from '../compiler/ir/ir.ts';
-import * as pipeline from '../compiler/pipeline.ts';
-import type { CompiledFunc, CompileOptions } from '../compiler/pipeline.ts';
+import { compileForCuda, type CompiledFunc, type CompileOptions } from '../compiler/pipeline.ts';
 import { Device, type DeviceArray } from '../runtime/device.ts';
 import type { CudaModule } from '../runtime/executable.ts';
 import { CudaArray, createCudaRunner, storageBytes, type CudaContext, type CudaRunner, type DevicePtr } from '../runtime/cuda/index.ts';
@@ -20,11 +18,9 @@ export function useCudaCompiler(f: CompileForCuda | undefined): void {
   injected = f;
 }
 
-/** compileForCuda when this build's compiler has it (looked up, so the runtime builds without it). */
-export function cudaCompiler(): CompileForCuda | undefined {
-  if (injected) return injected;
-  const f = (pipeline as unknown as Record<string, unknown>).compileForCuda;
-  return typeof f === 'function' ? (f as CompileForCuda) : undefined;
+/** The compiler's compileForCuda, or the one a test injected. */
+export function cudaCompiler(): CompileForCuda {
+  return injected ?? compileForCuda;
 }
 
 const devices = new Map<number, Device>();
@@ -50,9 +46,7 @@ export interface CudaProgram {
 }
 
 export function cudaProgram(func: Func, donated: readonly boolean[]): CudaProgram {
-  const compile = cudaCompiler();
-  if (!compile) throw new KilnError('compiling for cuda needs the CUDA code generator (compileForCuda), which this build of the compiler lacks');
-  const lib = compile([func], { donated: [donated] });
+  const lib = cudaCompiler()([func], { donated: [donated] });
   const cf = lib.funcs[0]!;
   const runner = createCudaRunner(lib.module, [cf.program]);
   const outAvals = func.outputs.map((v) => v.aval);
