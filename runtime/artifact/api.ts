@@ -22,6 +22,8 @@ export interface Artifact {
   call(name: string, inputs: EntryInputs): unknown;
   /** Entry `name` as a function of its arguments, e.g. `m.fn('predict')(undefined, x)`. */
   fn(name: string): (...args: unknown[]) => unknown;
+  /** Frees the artifact's device resources; later calls fail. */
+  dispose(): void;
 }
 
 /** Tensors anywhere in a tree of inputs become host values (copies, so donation never touches them). */
@@ -62,5 +64,6 @@ export async function loadArtifact(src: string | Uint8Array, opts: LoadOptions =
       raw.entry(name); // a missing entry is reported now
       return (...args) => call(name, args);
     },
+    dispose: () => raw.dispose(),
   };
 }

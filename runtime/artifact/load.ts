@@ -39,6 +39,8 @@ export interface LoadedArtifact {
   call(name: string, inputs: EntryInputs): Record<string, HostValue>;
   /** Runs entry `name`; results rebuilt into the entry's output tree (a record by path without one). */
   callTree(name: string, inputs: EntryInputs): unknown;
+  /** Frees the artifact's device resources (GPU memory, modules, pipelines); later calls fail. */
+  dispose(): void;
 }
 
 /** Reads an artifact file; a missing or unreadable file is an ArtifactError. */
@@ -79,7 +81,9 @@ export async function loadArtifact(src: string | Uint8Array, opts: LoadOptions =
     }
     return e;
   };
+  let disposed = false;
   const call = (name: string, inputs: EntryInputs): Record<string, HostValue> => {
+    if (disposed) throw new ArtifactError('unavailable', `cannot call '${name}': the artifact was disposed`);
     const e = entry(name);
     const arrays = bindInputs(e, inputs, a.weights);
     const outs = runner.run(entries.indexOf(e), arrays);
@@ -107,6 +111,11 @@ export async function loadArtifact(src: string | Uint8Array, opts: LoadOptions =
       const r = call(name, inputs);
       const leaves = e.outputs.map((o) => r[o.path]!);
       return e.outputTree ? buildTree(e.outputTree, leaves) : r;
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      runner.dispose();
     },
   };
 }

@@ -3,7 +3,7 @@
 import type { HostArray } from '../../compiler/ir/dtype.ts';
 import { KilnError } from '../../compiler/ir/errors.ts';
 import { KernelLoadError, loadKernels, type ParamSpec } from '../cpu/library.ts';
-import type { CudaModule, ExecProgram } from '../executable.ts';
+import type { CudaModule } from '../executable.ts';
 import { HostExecutor } from '../host-executor.ts';
 import { kernelCacheDir, materialize } from './cache.ts';
 import { ArtifactError } from './errors.ts';
@@ -13,6 +13,8 @@ import { vulkanModuleOf } from './vulkan.ts';
 /** Runs entry `index` of an artifact on host arrays (one per program input); returns its outputs. */
 export interface Runner {
   run(index: number, inputs: readonly HostArray[]): HostArray[];
+  /** Frees what the runner holds on its device (GPU memory, modules, pipelines). */
+  dispose(): void;
 }
 
 /** The platform a CPU artifact's shared object is for: the one it was built on. */
@@ -46,24 +48,20 @@ export function cpuRunner(a: DecodedArtifact, cacheDir = kernelCacheDir()): Runn
         throw e;
       }
     },
+    // The library stays loaded (shared by every load of the same kernels); the arrays are GC'd.
+    dispose() {},
   };
-}
-
-/** The contract of runtime/cuda/index.ts (written separately). */
-interface CudaRuntime {
-  createCudaRunner(module: CudaModule, programs: readonly ExecProgram[]): { run(programIndex: number, inputs: readonly HostArray[]): HostArray[] };
 }
 
 export async function cudaRunner(a: DecodedArtifact): Promise<Runner> {
   const table = a.manifest.kernels;
   // Imported only for CUDA artifacts: a CPU artifact never loads the CUDA runtime.
-  let rt: Partial<CudaRuntime>;
+  let rt: typeof import('../cuda/index.ts');
   try {
-    rt = (await import('../cuda/index.ts')) as Partial<CudaRuntime>;
+    rt = await import('../cuda/index.ts');
   } catch (e) {
     throw new ArtifactError('unavailable', `cannot run a cuda artifact: this Kiln's CUDA runtime (runtime/cuda) cannot be loaded (${(e as Error).message.split('\n')[0]})`);
   }
-  if (typeof rt.createCudaRunner !== 'function') throw new ArtifactError('unavailable', 'cannot run a cuda artifact: this Kiln has no CUDA runtime yet (runtime/cuda has no createCudaRunner)');
   const module: CudaModule = {
     arch: table.arch ?? 'unknown',
     producer: table.producer ?? 'llc-14',
@@ -72,7 +70,7 @@ export async function cudaRunner(a: DecodedArtifact): Promise<Runner> {
   };
   try {
     const runner = rt.createCudaRunner(module, a.manifest.entries.map((e) => e.program));
-    return { run: (i, inputs) => runner.run(i, inputs) };
+    return { run: (i, inputs) => runner.run(i, inputs), dispose: () => runner.dispose() };
   } catch (e) {
     if (e instanceof KilnError && !(e instanceof ArtifactError)) throw new ArtifactError('target', `cannot run a cuda artifact here: ${e.message}`);
     throw e;
@@ -89,7 +87,7 @@ export async function vulkanRunner(a: DecodedArtifact): Promise<Runner> {
   }
   try {
     const runner = rt.createVulkanRunner(vulkanModuleOf(a.manifest.kernels, a.kernels), a.manifest.entries.map((e) => e.program));
-    return { run: (i, inputs) => runner.run(i, inputs) };
+    return { run: (i, inputs) => runner.run(i, inputs), dispose: () => runner.dispose() };
   } catch (e) {
     // No loader or device, or one lacking a feature the kernels need (f64, float controls).
     if (e instanceof KilnError && !(e instanceof ArtifactError)) throw new ArtifactError('target', `cannot run a vulkan artifact here: ${e.message}`);

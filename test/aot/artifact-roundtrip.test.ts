@@ -67,6 +67,12 @@ describe.runIf(cpuPresent)('artifacts round trip (cpu)', () => {
       expect((err as k.ArtifactError).code).toBe('bad-input');
       expect((err as Error).message).toMatch(msg);
     }
+    // After dispose, calls fail with a message instead of touching freed resources.
+    m.dispose();
+    expect(() => m.call('predict', [undefined, x])).toThrow(/cannot call 'predict': the artifact was disposed/);
+    raw.dispose();
+    raw.dispose();
+    expect(() => raw.call('predict', { x: x.data() })).toThrow(k.ArtifactError);
   });
 
   it('scan with a cond in its body', async () => {

@@ -128,6 +128,9 @@ describe.runIf(present)('vulkan artifacts run on the Vulkan device', () => {
     const out = m.raw.call('sgd', { w: wd, g: gd }).output!;
     expect(k.array(out.data, { shape: [64] })).toBeAllclose(k.jit(sgd)(w, g), { rtol: 1e-6 });
     expect(out.data).not.toBe(wd);
+    // dispose frees the pipelines and buffers; a later call is a clean error.
+    m.dispose();
+    expect(() => m.call('predict', [undefined, rand(r, [5, 4])])).toThrow(/the artifact was disposed/);
   });
 
   it('kernels packing their params (a device binding few buffers) pass validation and run', async () => {
