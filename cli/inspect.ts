@@ -54,7 +54,7 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 ** 2).toFixed(1)} MiB`;
 }
 
-const SECTION_NAMES = { MANI: 'manifest', KERN: 'kernels', WGHT: 'weights', IRTX: 'ir' } as const;
+const SECTION_NAMES = { MANI: 'manifest', KERN: 'kernels', CUBN: 'cubin', WGHT: 'weights', IRTX: 'ir' } as const;
 
 function table(rows: readonly (readonly string[])[], indent: string): string[] {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => r[c]!.length))) ?? [];
@@ -114,10 +114,10 @@ function kernelLine(k: KernelSig): string[] {
   return [k.name, `(${params})${k.launch ? `  ${launchText(k.launch)}` : ''}`];
 }
 
-/** Where the kernels run: the CPU platform, the PTX architecture, or the Vulkan environment and features. */
+/** Where the kernels run: the CPU platform, the PTX architecture (and the cubin's), or the Vulkan environment and features. */
 function kernelsWhere(kt: KernelTable): string {
   if (kt.platform) return kt.platform;
-  if (kt.arch) return `${kt.arch}, PTX by ${kt.producer ?? '?'}`;
+  if (kt.arch) return `${kt.arch}, PTX by ${kt.producer ?? '?'}${kt.cubin ? `, cubin for ${kt.cubin.arch} (${formatBytes(kt.cubin.bytes)})` : ', no cubin'}`;
   if (kt.targetEnv) {
     const needs = [kt.requires?.float64 && '64-bit floats', kt.requires?.preserveNanInf && 'NaN/inf preserving float controls'].filter(Boolean);
     return `${kt.targetEnv}${needs.length ? `, needs ${needs.join(' and ')}` : ''}`;

@@ -9,7 +9,7 @@ import type { KernelParam, LoopKernel } from './lower/loop-ir.ts';
 import { optimize } from './passes/index.ts';
 import type { CudaModule, ExecBuffer, ExecProgram, ExecStep, VulkanModule } from '../runtime/executable.ts';
 import { emitKernel, storageOf } from './codegen/spirv/index.ts';
-import { compileGpuKernels } from './codegen/ptx/index.ts';
+import { compileGpuKernels, moduleCubin } from './codegen/ptx/index.ts';
 import { mapLoopKernel, type GpuKernel } from './gpu/index.ts';
 import { Primitive } from './ir/primitives.ts';
 
@@ -160,6 +160,9 @@ export function compileForCpu(fns: readonly Func[], opts: CompileOptions = {}): 
 export interface CudaCompileOptions extends CompileOptions {
   /** PTX target architecture (default: $KILN_CUDA_ARCH, else sm_90). */
   readonly arch?: string;
+  /** Also assemble the PTX into a cubin for `arch` with ptxas, when found (default: true
+   * unless $KILN_CUDA_CUBIN=0): a GPU of that architecture then skips the driver's JIT. */
+  readonly cubin?: boolean;
 }
 
 export interface CompiledCuda {
@@ -187,10 +190,12 @@ export function compileForCuda(fns: readonly Func[], opts: CudaCompileOptions = 
   }
   const gpuKernels = [...launches.values()].flat();
   const r = compileGpuKernels(gpuKernels, { arch: opts.arch, cacheDir: opts.cacheDir });
+  const cubin = (opts.cubin ?? process.env.KILN_CUDA_CUBIN !== '0') ? moduleCubin(r.ptx, r.arch, opts.cacheDir) : undefined;
   const module: CudaModule = {
     arch: r.arch,
     producer: r.producer,
     ptx: r.ptx,
+    ...(cubin && { cubin }),
     kernels: gpuKernels.map((g) => ({ name: g.name, launch: g.launch })),
   };
   const cudaFuncs = funcs.map((f) => ({ ...f, program: splitLaunches(f.program, launches, ownParams) }));

@@ -91,6 +91,9 @@ export interface CudaModule {
   /** Which compiler produced the PTX. */
   readonly producer: 'libnvvm' | 'llc-14';
   readonly ptx: string;
+  /** The PTX assembled by ptxas for exactly `arch` (an ELF image): a GPU of that compute
+   * capability loads it instead of JIT-compiling the PTX. Absent where ptxas was not found. */
+  readonly cubin?: Uint8Array;
   readonly kernels: readonly GpuKernelInfo[];
 }
 

@@ -1,7 +1,8 @@
 // Recorded GPU cases: a function compiled for CUDA here (where the compiler runs), with its
 // inputs and the interpreter's results, replayed on a GPU machine by a runtime-only script.
 // The format is JSON; non-finite numbers (in inputs, results and constants baked into the
-// executable) are written as the strings "NaN", "Infinity", "-Infinity".
+// executable) are written as the strings "NaN", "Infinity", "-Infinity"; the module's cubin
+// (optional) as base64.
 import type { DType, HostArray } from '../../compiler/ir/dtype.ts';
 import { allocHost } from '../../compiler/ir/dtype.ts';
 import type { CudaModule, ExecProgram } from '../../runtime/executable.ts';
@@ -39,11 +40,21 @@ export function decodeArray(c: GpuCaseArray): HostArray {
   return out;
 }
 
+/** A case as JSON holds it: the module's cubin (when there is one) as base64. */
+type GpuCaseJson = Omit<GpuCase, 'module'> & { readonly module: Omit<CudaModule, 'cubin'> & { readonly cubin?: string } };
+
 export function stringifyCase(c: GpuCase): string {
-  return stringifyNonFinite(c);
+  const { cubin, ...module } = c.module;
+  const json: GpuCaseJson = { ...c, module: { ...module, ...(cubin && { cubin: Buffer.from(cubin.buffer, cubin.byteOffset, cubin.byteLength).toString('base64') }) } };
+  return stringifyNonFinite(json);
 }
 
 export function parseCase(text: string): GpuCase {
   // Only constant data holds numbers that may be non-finite; names never equal these strings.
-  return parseNonFinite(text) as GpuCase;
+  const json = parseNonFinite(text) as GpuCaseJson;
+  const { cubin, ...module } = json.module;
+  // Cases recorded before cubins have none: their PTX is JIT-compiled.
+  if (cubin === undefined) return { ...json, module };
+  if (typeof cubin !== 'string') throw new Error(`gpu case ${json.name}: module.cubin is not a base64 string`);
+  return { ...json, module: { ...module, cubin: new Uint8Array(Buffer.from(cubin, 'base64')) } };
 }

@@ -9,7 +9,7 @@ import type { KernelParam } from '../lower/loop-ir.ts';
 import { compileForCpu, compileForCuda, compileForVulkan, type CompiledFunc, type CompileOptions, type VulkanCompileOptions } from '../pipeline.ts';
 import type { GpuLaunch } from '../../runtime/executable.ts';
 import { ArtifactError } from '../../runtime/artifact/errors.ts';
-import { encodeArtifact } from '../../runtime/artifact/format.ts';
+import { encodeArtifact, type ArtifactContents } from '../../runtime/artifact/format.ts';
 import { isNonFiniteName } from '../../runtime/artifact/json.ts';
 import type { EntrySig, InputSig, KernelSig, KernelTable, Target } from '../../runtime/artifact/manifest.ts';
 import { hostPlatform } from '../../runtime/artifact/runners.ts';
@@ -150,6 +150,7 @@ export function packageArtifact(spec: PackageSpec): Uint8Array {
   let compiled: readonly CompiledFunc[];
   let kernels: Uint8Array;
   let kernelTable: Omit<KernelTable, 'bytes' | 'sha256'>;
+  let cubin: ArtifactContents['cubin'];
   switch (spec.target) {
     case 'cpu': {
       const lib = compileForCpu(funcs, opts);
@@ -164,6 +165,8 @@ export function packageArtifact(spec: PackageSpec): Uint8Array {
       compiled = out.funcs;
       kernels = Buffer.from(out.module.ptx, 'utf8');
       kernelTable = { format: 'ptx', arch: out.module.arch, producer: out.module.producer, kernels: kernelSigs(out.gpuKernels) };
+      // SASS for the target architecture where ptxas was found: such a GPU skips the JIT.
+      if (out.module.cubin) cubin = { arch: out.module.arch, image: out.module.cubin };
       break;
     }
     case 'vulkan': {
@@ -179,7 +182,7 @@ export function packageArtifact(spec: PackageSpec): Uint8Array {
   }
   const entries: EntrySig[] = sigs.map((s, i) => ({ ...s, program: compiled[i]!.program }));
   const ir = spec.includeIR === false ? undefined : funcs.map((f, i) => printFunc({ ...f, name: sigs[i]!.name })).join('\n');
-  return encodeArtifact({ target: spec.target, entries, kernelTable, kernels, weights, ...(ir !== undefined && { ir }) });
+  return encodeArtifact({ target: spec.target, entries, kernelTable, kernels, ...(cubin && { cubin }), weights, ...(ir !== undefined && { ir }) });
 }
 
 /** Writes an artifact atomically (a temporary file in the same folder, renamed over `path`). */

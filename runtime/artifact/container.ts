@@ -15,7 +15,7 @@ export const CHECKSUM_BYTES = 32;
 const VERSION_FIELD = 16;
 
 /** Section tags, in the order they are written. */
-export const SECTION_TAGS = ['MANI', 'KERN', 'WGHT', 'IRTX'] as const;
+export const SECTION_TAGS = ['MANI', 'KERN', 'CUBN', 'WGHT', 'IRTX'] as const;
 export type SectionTag = (typeof SECTION_TAGS)[number];
 
 export interface ContainerHeader {

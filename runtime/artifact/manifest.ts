@@ -82,10 +82,20 @@ export interface KernelTable {
   /** CUDA: the PTX target architecture (e.g. `sm_90`) and which compiler produced it. */
   readonly arch?: string;
   readonly producer?: 'libnvvm' | 'llc-14';
+  /** CUDA: the PTX assembled for one architecture (an ELF image), held in its own section
+   * (CUBN); a GPU of exactly that compute capability loads it instead of JIT-compiling the PTX. */
+  readonly cubin?: CubinSig;
   /** Vulkan: the target environment and the device features the kernels need. */
   readonly targetEnv?: VulkanModule['targetEnv'];
   readonly requires?: VulkanModule['requires'];
   readonly kernels: readonly KernelSig[];
+}
+
+/** The cubin section: its architecture (`sm_NN`), size and SHA-256 (hex). */
+export interface CubinSig {
+  readonly arch: string;
+  readonly bytes: number;
+  readonly sha256: string;
 }
 
 export interface WeightSig {

@@ -66,6 +66,7 @@ export async function cudaRunner(a: DecodedArtifact): Promise<Runner> {
     arch: table.arch ?? 'unknown',
     producer: table.producer ?? 'llc-14',
     ptx: new TextDecoder().decode(a.kernels),
+    ...(a.cubin && { cubin: a.cubin }),
     kernels: table.kernels.map((k) => ({ name: k.name, launch: k.launch! })),
   };
   try {

@@ -7,8 +7,9 @@
 import { allocHost, isDType, type DType } from '../../compiler/ir/dtype.ts';
 import { avalToString, sameAval, sizeOf, type AVal } from '../../compiler/ir/ir.ts';
 import type { BufferPlace, ExecBuffer, ExecProgram, ExecStep, GpuLaunch, VulkanStorage } from '../executable.ts';
+import { archCapability, MIN_CUBIN_BYTES } from '../cuda/cubin.ts';
 import { ArtifactError } from './errors.ts';
-import type { EntrySig, InputSig, KernelSig, KernelTable, Manifest, OutputSig, ParamSig, Target, VulkanKernelSig, WeightSig } from './manifest.ts';
+import type { CubinSig, EntrySig, InputSig, KernelSig, KernelTable, Manifest, OutputSig, ParamSig, Target, VulkanKernelSig, WeightSig } from './manifest.ts';
 import { countLeaves, type TreeDesc } from './tree.ts';
 import { MIN_SPIRV_BYTES, VULKAN_STORAGE } from './vulkan.ts';
 
@@ -323,12 +324,33 @@ function kernelTable(v: unknown, at: string, target: Target): KernelTable {
   });
   unique(kernels.map((k) => k.name), `${at}.kernels`, 'kernels');
   const table: KernelTable = { format, bytes, sha256, platform: opt('platform'), arch: opt('arch'), producer, kernels };
+  if (o.cubin !== undefined) {
+    if (target !== 'cuda') throw bad(`${at}.cubin`, `a ${target} artifact has no cubin`);
+    const cubin = cubinSig(o.cubin, `${at}.cubin`);
+    // CudaModule's cubin is for exactly the module's architecture.
+    if (cubin.arch !== table.arch) throw bad(`${at}.cubin.arch`, `the cubin is for ${cubin.arch}, the PTX for ${table.arch ?? 'no stated architecture'}`);
+    return { ...table, cubin };
+  }
   if (target !== 'vulkan') return table;
   const ro = obj(o.requires, `${at}.requires`);
   const requires = { float64: bool(ro.float64, `${at}.requires.float64`), preserveNanInf: bool(ro.preserveNanInf, `${at}.requires.preserveNanInf`) };
   const f64 = kernels.find((k) => k.vulkan!.bindings.some((b) => b.storage === 'f64'));
   if (f64 && !requires.float64) throw bad(`${at}.requires.float64`, `kernel '${f64.name}' binds f64 buffers, but the module does not require 64-bit floats`);
   return { ...table, targetEnv: oneOf(o.targetEnv, `${at}.targetEnv`, ['vulkan1.1'] as const), requires };
+}
+
+/** The largest cubin accepted (bytes). */
+const MAX_CUBIN_BYTES = 2 ** 30;
+
+function cubinSig(v: unknown, at: string): CubinSig {
+  const o = obj(v, at);
+  const arch = str(o.arch, `${at}.arch`);
+  if (!archCapability(arch)) throw bad(`${at}.arch`, `'${arch}' is not an architecture of the form sm_NN`);
+  const bytes = nat(o.bytes, `${at}.bytes`, MAX_CUBIN_BYTES);
+  if (bytes < MIN_CUBIN_BYTES) throw bad(`${at}.bytes`, `${bytes} bytes cannot hold a cubin (an ELF header has ${MIN_CUBIN_BYTES})`);
+  const sha256 = str(o.sha256, `${at}.sha256`);
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw bad(`${at}.sha256`, 'expected 64 hex digits');
+  return { arch, bytes, sha256 };
 }
 
 const STORAGES = ['f32', 'f64', 'i32', 'u8x4'] as const;

@@ -65,7 +65,7 @@ export class CudaContext {
   /** The module's kernels, loaded once per module object. */
   load(module: CudaModule): LoadedModule {
     let m = this.modules.get(module);
-    if (!m) this.modules.set(module, (m = new LoadedModule(this.driver, module, this.info.maxSharedOptin)));
+    if (!m) this.modules.set(module, (m = new LoadedModule(this.driver, module, this.info.maxSharedOptin, this.info.computeCapability)));
     return m;
   }
 

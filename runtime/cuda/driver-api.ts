@@ -38,8 +38,9 @@ export interface CudaDriver {
   copyDtoD(dst: DevicePtr, src: DevicePtr, bytes: number): void;
   memsetD8(dst: DevicePtr, value: number, bytes: number): void;
 
-  /** Loads a PTX module (JIT-compiled by the driver; a failure reports the JIT log). */
-  loadModule(ptx: string): CudaHandle;
+  /** Loads a module: PTX text (JIT-compiled by the driver; a failure reports the JIT log) or a
+   * cubin's bytes (SASS for the device's architecture, loaded as is). */
+  loadModule(image: string | Uint8Array): CudaHandle;
   getFunction(module: CudaHandle, name: string): CudaHandle;
   /** Allows a kernel more than the default 48 KiB of dynamic shared memory. */
   setMaxDynamicShared(fn: CudaHandle, bytes: number): void;

@@ -202,8 +202,10 @@ class KoffiDriver implements CudaDriver {
     if (bytes > 0) this.call('cuMemsetD8_v2', [dst, value, bytes]);
   }
 
-  loadModule(ptx: string): CudaHandle {
-    const image = Buffer.from(`${ptx}\0`, 'utf8');
+  loadModule(ptxOrCubin: string | Uint8Array): CudaHandle {
+    // PTX is a C string; a cubin is an ELF image the driver sizes from its headers.
+    const ptx = typeof ptxOrCubin === 'string';
+    const image = ptx ? Buffer.from(`${ptxOrCubin}\0`, 'utf8') : Buffer.from(ptxOrCubin.buffer, ptxOrCubin.byteOffset, ptxOrCubin.byteLength);
     const infoLog = koffi.alloc('char', JIT_LOG_BYTES) as bigint;
     const errorLog = koffi.alloc('char', JIT_LOG_BYTES) as bigint;
     const options = new Int32Array([CU_JIT_INFO_LOG_BUFFER, CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES, CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES]);
@@ -215,7 +217,8 @@ class KoffiDriver implements CudaDriver {
       koffi.encode(errorLog, 'char', 0);
       this.call('cuModuleLoadDataEx', [this.out, image, options.length, options, values], () => {
         const log = koffi.decode.string(errorLog).trim();
-        return log ? `PTX JIT log:\n${log}` : '(the PTX JIT wrote no log)';
+        const what = ptx ? 'PTX JIT' : 'cubin loader';
+        return log ? `${what} log:\n${log}` : `(the ${what} wrote no log)`;
       });
       return this.outPtr();
     } finally {

@@ -1,7 +1,7 @@
 // A CudaDriver without a GPU, for tests: "device" memory is host memory at made-up addresses
 // (every access is bounds-checked against its block), and kernels are JS functions over typed
 // views of their parameters, looked up by name (`name`, or `<ptx>/<name>` for a kernel of the
-// module whose PTX text is `<ptx>`, so that modules may reuse names). It lets the allocator, the executor and the
+// module whose PTX text is `<ptx>`, so that modules may reuse names; a cubin's by name only). It lets the allocator, the executor and the
 // backends run here exactly as they would on a device, one launch at a time.
 import { allocHost, type DType, type HostArray } from '../../compiler/ir/dtype.ts';
 import type { CudaDriver, CudaHandle, DevicePtr } from './driver-api.ts';
@@ -18,6 +18,11 @@ export interface FakeDriverOptions {
   readonly devices?: number;
   /** Bytes of device memory; allocations beyond it fail with CUDA_ERROR_OUT_OF_MEMORY. */
   readonly capacity?: number;
+  /** The device's compute capability (default [9, 0], an H100). */
+  readonly computeCapability?: readonly [number, number];
+  /** Refuse every cubin with CUDA_ERROR_NO_BINARY_FOR_GPU, as a driver older than the ptxas
+   * that made it does. */
+  readonly rejectCubins?: boolean;
 }
 
 export interface FakeLaunch {
@@ -33,6 +38,7 @@ const ERRORS: Readonly<Record<number, [string, string]>> = {
   2: ['CUDA_ERROR_OUT_OF_MEMORY', 'out of memory'],
   100: ['CUDA_ERROR_NO_DEVICE', 'no CUDA-capable device is detected'],
   500: ['CUDA_ERROR_NOT_FOUND', 'named symbol not found'],
+  209: ['CUDA_ERROR_NO_BINARY_FOR_GPU', 'no kernel image is available for execution on the device'],
 };
 
 function fail(func: string, code: number, detail = ''): never {
@@ -43,6 +49,8 @@ function fail(func: string, code: number, detail = ''): never {
 export class FakeCudaDriver implements CudaDriver {
   readonly source = 'fake';
   readonly launches: FakeLaunch[] = [];
+  /** What each loadModule call was given, in order (a refused cubin included). */
+  readonly loadedImages: ('ptx' | 'cubin')[] = [];
   /** Calls to memAlloc that reached "the device". */
   allocCalls = 0;
   private readonly blocks = new Map<DevicePtr, ArrayBuffer>();
@@ -70,7 +78,8 @@ export class FakeCudaDriver implements CudaDriver {
     return 'Fake GPU';
   }
   deviceAttribute(attr: number): number {
-    return attr === 97 ? 227 * 1024 : attr === 75 ? 9 : attr === 16 ? 4 : 0;
+    const [major, minor] = this.opts.computeCapability ?? [9, 0];
+    return attr === 97 ? 227 * 1024 : attr === 75 ? major : attr === 76 ? minor : attr === 16 ? 4 : 0;
   }
   primaryContext(): CudaHandle {
     return this.handles++;
@@ -129,9 +138,13 @@ export class FakeCudaDriver implements CudaDriver {
     this.bytesAt(dst, bytes, 'cuMemsetD8').fill(value);
   }
 
-  loadModule(ptx: string): CudaHandle {
+  loadModule(image: string | Uint8Array): CudaHandle {
+    const cubin = typeof image !== 'string';
+    this.loadedImages.push(cubin ? 'cubin' : 'ptx');
+    if (cubin && this.opts.rejectCubins) fail('cuModuleLoadDataEx', 209);
     const h = this.handles++;
-    this.modules.set(h, ptx);
+    // A cubin's kernels are found by their names alone (the scoped names are PTX-keyed).
+    this.modules.set(h, cubin ? `cubin ${h}` : image);
     return h;
   }
   getFunction(module: CudaHandle, name: string): CudaHandle {
