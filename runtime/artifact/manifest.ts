@@ -3,6 +3,7 @@
 // the sizes of their params, and a summary of the weights.
 import type { DType } from '../../compiler/ir/dtype.ts';
 import type { AVal } from '../../compiler/ir/ir.ts';
+import type { KernelParam } from '../../compiler/lower/loop-ir.ts';
 import type { ExecProgram, GpuKernelInfo, GpuLaunch, VulkanKernel, VulkanModule } from '../executable.ts';
 import type { TreeDesc } from './tree.ts';
 
@@ -39,13 +40,8 @@ export interface EntrySig {
   readonly program: ExecProgram;
 }
 
-/** A param of a kernel as its code expects it. */
-export interface ParamSig {
-  readonly dtype: DType;
-  /** Number of elements. */
-  readonly size: number;
-  readonly role: 'in' | 'out' | 'inout' | 'scratch';
-}
+/** A param of a kernel as its code expects it (the loop kernel's param, less its name). */
+export type ParamSig = Omit<KernelParam, 'name'>;
 
 export interface KernelSig {
   /** The symbol (CPU) or entry point (GPU) that `launch` steps name. */
