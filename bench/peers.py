@@ -20,6 +20,31 @@ def median_ms(fn, warmup=3, runs=15):
     return times[len(times) // 2]
 
 
+def torch_mlp_step(bs, d, h, c, device="cpu"):
+    """One eager SGD step of the book's MLP (relu, softmax cross-entropy, lr 0.1) on random
+    data, as a closure; bench/gpu/torch_ref.py times the same step on the GPU."""
+    import torch
+
+    xb = torch.randn(bs, d, device=device)
+    yb = torch.randint(0, c, (bs,), device=device)
+    w1 = (torch.randn(d, h, device=device) * 0.01).requires_grad_()
+    b1 = torch.zeros(h, device=device, requires_grad=True)
+    w2 = (torch.randn(h, c, device=device) * 0.01).requires_grad_()
+    b2 = torch.zeros(c, device=device, requires_grad=True)
+    params = [w1, b1, w2, b2]
+
+    def step():
+        logits = torch.relu(xb @ w1 + b1) @ w2 + b2
+        loss = torch.nn.functional.cross_entropy(logits, yb)
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                p -= 0.1 * g
+        return loss
+
+    return step
+
+
 def torch_results(sizes):
     import torch
 
@@ -32,25 +57,7 @@ def torch_results(sizes):
     n = sizes["mm"]
     a, b = torch.randn(n, n), torch.randn(n, n)
     out["matmul_ms"] = median_ms(lambda: a @ b)
-    bs, d, h, c = 256, 784, 256, 10
-    xb = torch.randn(bs, d)
-    yb = torch.randint(0, c, (bs,))
-    w1 = (torch.randn(d, h) * 0.01).requires_grad_()
-    b1 = torch.zeros(h, requires_grad=True)
-    w2 = (torch.randn(h, c) * 0.01).requires_grad_()
-    b2 = torch.zeros(c, requires_grad=True)
-    params = [w1, b1, w2, b2]
-
-    def step():
-        logits = torch.relu(xb @ w1 + b1) @ w2 + b2
-        loss = torch.nn.functional.cross_entropy(logits, yb)
-        grads = torch.autograd.grad(loss, params)
-        with torch.no_grad():
-            for p, g in zip(params, grads):
-                p -= 0.1 * g
-        return loss
-
-    out["mlp_step_ms"] = median_ms(step, warmup=5, runs=50)
+    out["mlp_step_ms"] = median_ms(torch_mlp_step(256, 784, 256, 10), warmup=5, runs=50)
     return out
 
 

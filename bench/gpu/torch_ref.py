@@ -7,8 +7,14 @@ Usage: python3 bench/gpu/torch_ref.py --sizes '{"elementwise": {"n": 16777216}, 
 """
 import argparse
 import json
+import os
+import sys
 
 import torch
+
+# The MLP step is bench/peers.py's, on the GPU.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from peers import torch_mlp_step  # noqa: E402
 
 
 def median_ms(fn, warmup=5, runs=20):
@@ -55,24 +61,7 @@ def main():
 
     if "mlp_step" in sizes:
         s = sizes["mlp_step"]
-        bs, d, h, c = s["batch"], s["in"], s["hidden"], s["out"]
-        xb = torch.randn(bs, d, device=dev)
-        yb = torch.randint(0, c, (bs,), device=dev)
-        w1 = (torch.randn(d, h, device=dev) * 0.01).requires_grad_()
-        b1 = torch.zeros(h, device=dev, requires_grad=True)
-        w2 = (torch.randn(h, c, device=dev) * 0.01).requires_grad_()
-        b2 = torch.zeros(c, device=dev, requires_grad=True)
-        params = [w1, b1, w2, b2]
-
-        def step():
-            logits = torch.relu(xb @ w1 + b1) @ w2 + b2
-            loss = torch.nn.functional.cross_entropy(logits, yb)
-            grads = torch.autograd.grad(loss, params)
-            with torch.no_grad():
-                for p, g in zip(params, grads):
-                    p -= 0.1 * g
-            return loss
-
+        step = torch_mlp_step(s["batch"], s["in"], s["hidden"], s["out"], device=dev)
         res["mlp_step"] = median_ms(step, runs=runs)
 
     out = {
